@@ -1,0 +1,3 @@
+from smotegen.cli import main
+
+main()

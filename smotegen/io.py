@@ -1,0 +1,171 @@
+"""Reading samples and writing synthetic tables, chunk by chunk and atomically.
+
+Formats are chosen by file extension. Output goes to a temporary file beside
+the target, which replaces the target only once every chunk is written, so an
+error or an interruption never leaves a partial file or clobbers an old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from smotegen.errors import SmotegenError, UsageError
+
+INPUT_FORMATS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
+OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+# Rows per Parquet row group. Fixed rather than tied to the chunk size, so
+# the output file is byte-identical whatever chunk size generated it.
+ROW_GROUP_ROWS = 131_072
+
+
+def format_of(path: Path, formats: dict[str, str], role: str) -> str:
+    """Return the format of ``path`` from its extension, or raise naming the supported ones."""
+    name = path.name.lower()
+    for extension in sorted(formats, key=len, reverse=True):
+        if name.endswith(extension):
+            return formats[extension]
+    supported = ", ".join(formats)
+    raise UsageError(f"{role} file {str(path)!r} has an unsupported extension; use one of: {supported}")
+
+
+def read_table(path: Path, delimiter: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV (optionally gzip-compressed) or Parquet sample into a DataFrame."""
+    kind = format_of(path, INPUT_FORMATS, "input")
+    if not path.exists():
+        raise SmotegenError(f"input file {str(path)!r} not found; check the path")
+    if path.is_dir():
+        raise SmotegenError(f"input {str(path)!r} is a folder; pass a .csv or .parquet file")
+    try:
+        if kind == "parquet":
+            return _read_parquet(path)
+        return pd.read_csv(path, sep=delimiter or ",", encoding=encoding or "utf-8", low_memory=False)
+    except PermissionError as error:
+        raise SmotegenError(f"cannot read input file {str(path)!r}: permission denied") from error
+    except UnicodeDecodeError as error:
+        raise SmotegenError(
+            f"input file {str(path)!r} is not valid {encoding or 'utf-8'} text at byte {error.start}; "
+            "pass its encoding, for example --encoding latin-1"
+        ) from error
+    except pd.errors.EmptyDataError as error:
+        raise SmotegenError(f"input file {str(path)!r} is empty; it needs a header row and data rows") from error
+    except (pd.errors.ParserError, pa.ArrowInvalid, OSError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SmotegenError(f"cannot read input file {str(path)!r}: {first_line}") from error
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    table = pq.read_table(path)
+    names = table.column_names
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise SmotegenError(
+            f"duplicate column name(s) {', '.join(map(repr, duplicated))} in {str(path)!r}; "
+            "rename them so each is unique"
+        )
+    return table.to_pandas()
+
+
+def check_output_path(output: Path, overwrite: bool, inputs: list[Path]) -> str:
+    """Validate the output path before any work starts and return its format."""
+    kind = format_of(output, OUTPUT_FORMATS, "output")
+    if not output.parent.exists():
+        raise UsageError(f"output folder {str(output.parent)!r} does not exist; create it first")
+    for source in inputs:
+        if source.exists() and output.exists() and os.path.samefile(source, output):
+            raise UsageError(f"output {str(output)!r} is the input file; choose another output path")
+    if output.exists() and not overwrite:
+        raise UsageError(f"output file {str(output)!r} already exists; pass --overwrite to replace it")
+    if output.is_dir():
+        raise UsageError(f"output {str(output)!r} is a folder; name a file")
+    return kind
+
+
+@contextlib.contextmanager
+def atomic_output(output: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``output`` that replaces it only on success."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    os.close(handle)
+    temporary_path = Path(temporary)
+    try:
+        yield temporary_path
+        os.chmod(temporary_path, 0o666 & ~_umask())
+        os.replace(temporary_path, output)
+    except BaseException:
+        temporary_path.unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class ChunkWriter:
+    """Write tables of one schema to a CSV or Parquet file, a chunk at a time."""
+
+    def __init__(self, path: Path, kind: str, schema: pa.Schema) -> None:
+        self.kind = kind
+        self.schema = schema
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        if kind == "parquet":
+            self._writer = pq.ParquetWriter(path, schema, compression="snappy")
+        else:
+            self._writer = pa_csv.CSVWriter(path, _csv_schema(schema))
+
+    def write(self, table: pa.Table) -> None:
+        if self.kind == "csv":
+            self._writer.write_table(_to_csv_types(table))
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        while self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush(ROW_GROUP_ROWS)
+
+    def close(self) -> None:
+        if self._pending_rows:
+            self._flush(self._pending_rows)
+        self._writer.close()
+
+    def _flush(self, rows: int) -> None:
+        combined = pa.concat_tables(self._pending)
+        self._writer.write_table(combined.slice(0, rows), row_group_size=rows)
+        rest = combined.slice(rows)
+        self._pending = [rest] if rest.num_rows else []
+        self._pending_rows = rest.num_rows
+
+    def __enter__(self) -> ChunkWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self.close()
+        else:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+
+
+def _csv_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _csv_type(f.type)) for f in schema])
+
+
+def _csv_type(data_type: pa.DataType) -> pa.DataType:
+    # The CSV writer cannot write dictionary columns: write their values.
+    return data_type.value_type if pa.types.is_dictionary(data_type) else data_type
+
+
+def _to_csv_types(table: pa.Table) -> pa.Table:
+    if not any(pa.types.is_dictionary(f.type) for f in table.schema):
+        return table
+    return table.cast(_csv_schema(table.schema))

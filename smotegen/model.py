@@ -1,0 +1,297 @@
+"""Fit a SMOTE-family model on a sample and generate synthetic rows from it.
+
+Each synthetic row starts from a sample row ``i`` (the base, drawn uniformly)
+and one of its ``k`` nearest neighbours ``j`` (SMOTE, Chawla et al., 2002):
+
+    x = x_i + u * (x_j - x_i)        one weight u per row, shared by all
+                                      interpolated columns
+
+``--method classic`` draws ``u`` from [0, 1], as SMOTE does. That shrinks
+spread: a convex combination of two rows varies less than a row. The default
+``--method spread`` draws ``u`` from [-0.5, 0.5], centred on the base row, so
+the base rows carry the sample's distribution and the step towards or away
+from the neighbour adds a little local noise, of variance ``E[u^2] E[d^2]``
+per column (``d = x_j - x_i``). Each column is then scaled about its mean by
+``sqrt(var / (var + E[u^2] E[d^2]))``, so its variance matches the sample's
+(the smoothed bootstrap, Silverman 1986, section 6.4).
+
+Discrete columns take the neighbour's value with probability ``max(u, 0)``,
+drawn independently per column, else the base row's. Only mutual neighbours
+(each in the other's list) swap levels: a pair is then drawn as often from
+either end, so swaps cancel out and a rare class keeps its share. Missing values follow
+the base row in every column, so columns missing together stay so.
+Interpolated values are rounded to the column's precision and clipped to the
+sample's range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from smotegen.columns import ColumnSpec, Kind, TypingOptions, infer_specs
+from smotegen.errors import SmotegenError, UsageError
+from smotegen.neighbours import distance_features, nearest_neighbours
+from smotegen.normalise import normalise
+
+# Random numbers are drawn in blocks of this many rows, each block from its
+# own stream (seed, block index), so any chunking of the output draws the same
+# numbers for the same rows.
+BLOCK_ROWS = 8192
+
+METHODS = ("spread", "classic")
+
+
+@dataclass
+class ModelSettings:
+    """How the model is fitted: neighbours, interpolation method and column overrides."""
+
+    neighbors: int = 5
+    method: str = "spread"
+    typing: TypingOptions = field(default_factory=TypingOptions)
+
+    def validate(self) -> None:
+        if self.neighbors < 1:
+            raise UsageError(f"--neighbors {self.neighbors}: must be 1 or more")
+        if self.method not in METHODS:
+            raise UsageError(f"--method {self.method!r}: must be one of {', '.join(METHODS)}")
+
+
+@dataclass
+class _Draws:
+    base: np.ndarray
+    slot: np.ndarray
+    weight: np.ndarray
+    coins: np.ndarray
+
+
+class SmoteModel:
+    """A fitted generator: ``SmoteModel(settings).fit(frame)``, then ``generate``."""
+
+    def __init__(self, settings: ModelSettings | None = None) -> None:
+        self.settings = settings or ModelSettings()
+        self.settings.validate()
+        self.specs: list[ColumnSpec] = []
+        self.schema: pa.Schema | None = None
+        self.warnings: list[str] = []
+        self.sample_rows = 0
+
+    # Fitting
+
+    def fit(self, sample: pd.DataFrame, whole_floats_to_integers: bool = False) -> SmoteModel:
+        """Infer column kinds, encode the sample and find every row's neighbours."""
+        _check_sample_shape(sample, self.settings.neighbors)
+        normalised = normalise(sample, whole_floats_to_integers)
+        frame = normalised.frame.reset_index(drop=True)
+        self.warnings = normalised.warnings
+        self.specs = infer_specs(frame, self.settings.typing)
+        self.schema = _output_schema(frame, normalised.date_columns)
+        self.sample_rows = len(frame)
+        self.sample_frame = frame
+
+        self._numeric_specs = [s for s in self.specs if s.interpolated]
+        self._discrete_specs = [s for s in self.specs if not s.interpolated and s.kind != Kind.KEY]
+        self._key_specs = [s for s in self.specs if s.kind == Kind.KEY]
+        self._numeric = _numeric_matrix(frame, self._numeric_specs)
+        self._codes = _code_matrix(frame, self._discrete_specs)
+        self._levels = [_level_array(s, self.schema.field(s.name).type, frame[s.name]) for s in self._discrete_specs]
+
+        features = distance_features(self._numeric, self._codes, [len(s.levels) for s in self._discrete_specs])
+        self.neighbours = nearest_neighbours(features, self.settings.neighbors)
+        self._mutual = (self.neighbours[self.neighbours] == np.arange(self.sample_rows)[:, None, None]).any(axis=2)
+        self._fit_spread_correction()
+        return self
+
+    def _fit_spread_correction(self) -> None:
+        numeric = self._numeric
+        self._mean = np.nan_to_num(np.nanmean(numeric, axis=0)) if numeric.shape[1] else np.zeros(0)
+        self._scale = np.ones(numeric.shape[1])
+        if self.settings.method != "spread" or not numeric.shape[1]:
+            return
+        variance = np.nanvar(numeric, axis=0)
+        steps = numeric[self.neighbours] - numeric[:, None, :]  # rows x k x columns
+        step_variance = np.nanmean(steps**2, axis=(0, 1))
+        noise = np.nan_to_num(step_variance) / 12.0  # E[u^2] of u ~ U(-0.5, 0.5)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.sqrt(variance / (variance + noise))
+        self._scale = np.where(np.isfinite(scale) & (variance > 0), scale, 1.0)
+
+    # Generation
+
+    def generate(self, start: int, stop: int, seed: int) -> pa.Table:
+        """Return synthetic rows ``start`` to ``stop - 1`` of the output for ``seed``.
+
+        The rows depend only on the fitted sample, the settings, the seed and
+        the row numbers, never on how the output is split into chunks.
+        """
+        draws = self._draw(start, stop, seed)
+        neighbour = self.neighbours[draws.base, draws.slot]
+        draws.coins[~self._mutual[draws.base, draws.slot]] = 1.0  # no level swaps with one-way neighbours
+        arrays = {}
+        arrays.update(self._numeric_arrays(draws, neighbour))
+        arrays.update(self._discrete_arrays(draws, neighbour))
+        rows = np.arange(start, stop, dtype=np.int64)
+        for spec in self._key_specs:
+            arrays[spec.name] = self._key_array(spec, rows, draws.base, seed)
+        return pa.table([arrays[f.name] for f in self.schema], schema=self.schema)
+
+    def generate_frame(self, rows: int, seed: int = 0) -> pd.DataFrame:
+        """Return ``rows`` synthetic rows as a DataFrame (held in memory)."""
+        return self.generate(0, rows, seed).to_pandas()
+
+    def _draw(self, start: int, stop: int, seed: int) -> _Draws:
+        parts = [
+            _draw_block(seed, block, self.sample_rows, self.settings.neighbors, len(self._discrete_specs))
+            for block in range(start // BLOCK_ROWS, (stop - 1) // BLOCK_ROWS + 1)
+        ]
+        offset = start - (start // BLOCK_ROWS) * BLOCK_ROWS
+        window = slice(offset, offset + stop - start)
+        base, slot, uniform, coins = (np.concatenate(p)[window] for p in zip(*parts))
+        weight = uniform - 0.5 if self.settings.method == "spread" else uniform
+        return _Draws(base, slot, weight, coins)
+
+    def _numeric_arrays(self, draws: _Draws, neighbour: np.ndarray) -> dict[str, pa.Array]:
+        if not self._numeric_specs:
+            return {}
+        origin = self._numeric[draws.base]
+        step = np.nan_to_num(self._numeric[neighbour] - origin)  # a missing neighbour value: no step
+        values = origin + draws.weight[:, None] * step
+        values = self._mean + self._scale * (values - self._mean)
+        return {
+            spec.name: _numeric_array(spec, values[:, i], self.schema.field(spec.name).type)
+            for i, spec in enumerate(self._numeric_specs)
+        }
+
+    def _discrete_arrays(self, draws: _Draws, neighbour: np.ndarray) -> dict[str, pa.Array]:
+        arrays = {}
+        for i, spec in enumerate(self._discrete_specs):
+            own = self._codes[draws.base, i]
+            other = self._codes[neighbour, i]
+            take_other = (draws.coins[:, i] < draws.weight) & (other >= 0) & (own >= 0)
+            codes = np.where(take_other, other, own)
+            arrays[spec.name] = _take_levels(self._levels[i], codes)
+        return arrays
+
+    def _key_array(self, spec: ColumnSpec, rows: np.ndarray, base: np.ndarray, seed: int) -> pa.Array:
+        field_type = self.schema.field(spec.name).type
+        missing = self.sample_frame[spec.name].isna().to_numpy()[base]
+        values = spec.key_pattern.generate(rows, seed)
+        return pa.array(values, mask=missing if missing.any() else None).cast(field_type)
+
+    def prepare_keys(self, rows: int) -> None:
+        """Widen key patterns so that ``rows`` unique keys fit (checked before writing)."""
+        for spec in self._key_specs:
+            spec.key_pattern = spec.key_pattern.widened_for(rows)
+
+
+def _check_sample_shape(sample: pd.DataFrame, neighbors: int) -> None:
+    duplicated = sorted({str(c) for c in sample.columns[sample.columns.duplicated()]})
+    if duplicated:
+        raise SmotegenError(
+            f"duplicate column name(s) {', '.join(map(repr, duplicated))}; rename them so each is unique"
+        )
+    if sample.shape[1] == 0:
+        raise SmotegenError("the sample has no columns")
+    rows = len(sample)
+    if rows == 0:
+        raise SmotegenError("the sample has no rows")
+    if rows == 1:
+        raise SmotegenError("the sample has 1 row; SMOTE needs at least 2 rows to interpolate between")
+    if neighbors > rows - 1:
+        raise UsageError(
+            f"the sample has {rows} rows; --neighbors {neighbors} needs at least {neighbors + 1} "
+            f"(use --neighbors {rows - 1} or fewer)"
+        )
+
+
+def _draw_block(seed: int, block: int, sample_rows: int, k: int, discrete: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+    base = rng.integers(0, sample_rows, BLOCK_ROWS)
+    slot = rng.integers(0, k, BLOCK_ROWS)
+    uniform = rng.random(BLOCK_ROWS)
+    coins = rng.random((BLOCK_ROWS, discrete))
+    return base, slot, uniform, coins
+
+
+def _output_schema(frame: pd.DataFrame, date_columns: set[str]) -> pa.Schema:
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    for name in date_columns:
+        index = schema.get_field_index(name)
+        schema = schema.set(index, pa.field(name, pa.date32()))
+    return schema
+
+
+def _numeric_matrix(frame: pd.DataFrame, specs: list[ColumnSpec]) -> np.ndarray:
+    matrix = np.empty((len(frame), len(specs)), dtype=np.float64)
+    for i, spec in enumerate(specs):
+        matrix[:, i] = to_float(frame[spec.name], spec)
+    return matrix
+
+
+def to_float(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
+    """Return a column as float64 in the units generation works in (NaN for missing)."""
+    if spec.kind == Kind.DATETIME:
+        target = "datetime64[ns, UTC]" if series.dt.tz else "datetime64[ns]"
+        nanoseconds = series.astype(target).astype("Int64")
+        return (nanoseconds - spec.levels[0]).to_numpy(dtype="float64", na_value=np.nan)
+    return series.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _code_matrix(frame: pd.DataFrame, specs: list[ColumnSpec]) -> np.ndarray:
+    codes = np.full((len(frame), len(specs)), -1, dtype=np.int32)
+    for i, spec in enumerate(specs):
+        if spec.levels:
+            values = frame[spec.name].to_numpy(dtype=object)
+            lookup = {level: code for code, level in enumerate(spec.levels)}
+            codes[:, i] = [lookup.get(v, -1) if not _is_missing(v) else -1 for v in values]
+    return codes
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+
+
+def _level_array(spec: ColumnSpec, field_type: pa.DataType, series: pd.Series) -> pa.Array:
+    if pa.types.is_dictionary(field_type):
+        categories = list(series.cat.categories)
+        positions = [categories.index(level) for level in spec.levels]
+        dictionary = pa.array(categories, type=field_type.value_type)
+        return pa.DictionaryArray.from_arrays(pa.array(positions, type=field_type.index_type), dictionary)
+    if not spec.levels:
+        return pa.nulls(0, type=field_type)
+    return pa.array(spec.levels, type=field_type, from_pandas=True)
+
+
+def _take_levels(levels: pa.Array, codes: np.ndarray) -> pa.Array:
+    missing = codes < 0
+    if len(levels) == 0:
+        return pa.nulls(len(codes), type=levels.type)
+    indices = pa.array(np.where(missing, 0, codes), mask=missing if missing.any() else None)
+    return levels.take(indices)
+
+
+def _numeric_array(spec: ColumnSpec, values: np.ndarray, field_type: pa.DataType) -> pa.Array:
+    missing = np.isnan(values)
+    values = _round(spec, values)
+    values = np.clip(values, spec.minimum, spec.maximum)
+    mask = missing if missing.any() else None
+    if spec.kind == Kind.INTEGER:
+        return pa.array(np.where(missing, 0, values).astype(np.int64), mask=mask).cast(field_type)
+    if spec.kind == Kind.DATETIME:
+        nanoseconds = np.where(missing, 0, values).astype(np.int64) + spec.levels[0]
+        unit_type = pa.timestamp("ns", tz=getattr(field_type, "tz", None))
+        return pa.array(nanoseconds, type=unit_type, mask=mask).cast(field_type)
+    return pa.array(values, mask=mask).cast(field_type)
+
+
+def _round(spec: ColumnSpec, values: np.ndarray) -> np.ndarray:
+    if spec.kind == Kind.INTEGER:
+        return np.rint(values)
+    if spec.kind == Kind.DATETIME:
+        return np.rint(values / spec.resolution_ns) * spec.resolution_ns
+    if spec.decimals is not None:
+        return np.round(values, spec.decimals)
+    return values
