@@ -11,10 +11,11 @@ from pathlib import Path
 import pyarrow as pa
 
 from smotegen.errors import SmotegenError, UsageError
-from smotegen.io import ChunkWriter, atomic_output, check_output_path, format_of, INPUT_FORMATS, read_table
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
+from smotegen.reading import INPUT_FORMATS, format_of, read_table
 from smotegen.report import Report, build_column_reports
 from smotegen.stats import TableStats
+from smotegen.writing import ChunkWriter, atomic_output, check_output_path
 
 # Rows generated and written per step. Measured on the churn sample (20
 # columns): 131,072 rows keep numpy and Arrow overheads below 5% of the run

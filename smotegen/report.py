@@ -188,6 +188,6 @@ def _render_discrete(columns: list[ColumnReport]) -> list[str]:
         missing = column.sample["missing share"]
         if missing or column.synthetic.get("missing share"):
             suffix += f"; missing {missing:.1%} -> {column.synthetic['missing share']:.1%}"
-        synthetic_levels = column.synthetic.get("levels", 0)
-        lines.append(f"  {column.name} ({column.sample['levels']} levels -> {synthetic_levels}): " + ", ".join(cells) + suffix)
+        levels = f"{column.sample['levels']} levels -> {column.synthetic.get('levels', 0)}"
+        lines.append(f"  {column.name} ({levels}): " + ", ".join(cells) + suffix)
     return lines
