@@ -191,8 +191,7 @@ def count_decimals(values: np.ndarray) -> int | None:
 
 
 def _datetime_spec(present: pd.Series, name: str) -> ColumnSpec:
-    nanoseconds = present.astype("datetime64[ns, UTC]" if present.dt.tz else "datetime64[ns]").astype("int64")
-    values = nanoseconds.to_numpy()
+    values = datetime_nanoseconds(present)
     resolution = _datetime_resolution(values)
     spec = ColumnSpec(
         name,
@@ -204,6 +203,13 @@ def _datetime_spec(present: pd.Series, name: str) -> ColumnSpec:
     )
     spec.levels = [int(values.min())]  # the origin that ``to_float`` subtracts
     return spec
+
+
+def datetime_nanoseconds(series: pd.Series) -> np.ndarray:
+    """Return a datetime column as int64 nanoseconds since the epoch (UTC for aware columns)."""
+    if series.dt.tz is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.astype("datetime64[ns]").to_numpy().view(np.int64)
 
 
 _RESOLUTIONS = [

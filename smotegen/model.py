@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from smotegen.columns import ColumnSpec, Kind, TypingOptions, infer_specs
+from smotegen.columns import ColumnSpec, Kind, TypingOptions, datetime_nanoseconds, infer_specs
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.neighbours import distance_features, nearest_neighbours
 from smotegen.normalise import normalise
@@ -234,9 +234,9 @@ def _numeric_matrix(frame: pd.DataFrame, specs: list[ColumnSpec]) -> np.ndarray:
 def to_float(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
     """Return a column as float64 in the units generation works in (NaN for missing)."""
     if spec.kind == Kind.DATETIME:
-        target = "datetime64[ns, UTC]" if series.dt.tz else "datetime64[ns]"
-        nanoseconds = series.astype(target).astype("Int64")
-        return (nanoseconds - spec.levels[0]).to_numpy(dtype="float64", na_value=np.nan)
+        values = (datetime_nanoseconds(series) - spec.levels[0]).astype(np.float64)
+        values[series.isna().to_numpy()] = np.nan
+        return values
     return series.to_numpy(dtype="float64", na_value=np.nan)
 
 

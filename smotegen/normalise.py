@@ -63,6 +63,8 @@ def _is_whole_float_with_gaps(series: pd.Series) -> bool:
 
 def _convert_text(series: pd.Series, name: str, result: Normalised) -> pd.Series | None:
     values = series.dropna()
+    if len(values) and all(isinstance(v, (bool, np.bool_)) for v in values):
+        return series.astype("boolean")
     if len(values) == 0 or not all(isinstance(v, str) for v in values):
         return None
     stripped = values.str.strip()

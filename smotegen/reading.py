@@ -49,14 +49,13 @@ def read_table(path: Path, delimiter: str | None = None, encoding: str | None = 
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    table = pq.read_table(path)
-    names = table.column_names
+    names = pq.read_schema(path).names
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise SmotegenError(
             f"duplicate column name(s) {', '.join(map(repr, duplicated))} in {str(path)!r}; "
             "rename them so each is unique"
         )
-    return table.to_pandas()
+    return pq.read_table(path).to_pandas()
 
 
