@@ -7,13 +7,16 @@ and one of its ``k`` nearest neighbours ``j`` (SMOTE, Chawla et al., 2002):
                                       interpolated columns
 
 ``--method classic`` draws ``u`` from [0, 1], as SMOTE does. That shrinks
-spread: a convex combination of two rows varies less than a row. The default
-``--method spread`` draws ``u`` from [-0.5, 0.5], centred on the base row, so
-the base rows carry the sample's distribution and the step towards or away
-from the neighbour adds a little local noise, of variance ``E[u^2] E[d^2]``
-per column (``d = x_j - x_i``). Each column is then scaled about its mean by
-``sqrt(var / (var + E[u^2] E[d^2]))``, so its variance matches the sample's
-(the smoothed bootstrap, Silverman 1986, section 6.4).
+spread and trims tails: a convex combination of two rows varies less than a
+row, and rows near the centre are the neighbours of many rows. The default
+``--method spread`` draws ``u`` from [0, 0.5], so each synthetic row stays
+nearer its base row, then maps each interpolated column to
+``sample mean + scale * (x - generated mean)``, with the generated mean and
+variance computed exactly from the neighbour lists at fit time, so every
+column keeps the sample's mean and variance (a variance-corrected smoothed
+bootstrap, in the spirit of Silverman 1986, section 6.4). Columns in an exact
+linear relation (charge = rate x minutes) get the same shift and scale, so
+the relation still holds.
 
 Discrete columns take the neighbour's value with probability ``max(u, 0)``,
 drawn independently per column, else the base row's. Only mutual neighbours
@@ -26,6 +29,7 @@ sample's range.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +47,12 @@ from smotegen.normalise import normalise
 BLOCK_ROWS = 8192
 
 METHODS = ("spread", "classic")
+
+# The spread method's weights are uniform in [0, SPREAD_MAX_WEIGHT]: a synthetic
+# row stays nearer its base row than its neighbour, and never extrapolates, so
+# the rounding error of exact linear relations in the sample is not amplified.
+SPREAD_MAX_WEIGHT = 0.5
+SPREAD_WEIGHT_MOMENTS = (SPREAD_MAX_WEIGHT / 2, SPREAD_MAX_WEIGHT**2 / 3)  # E[u], E[u^2]
 
 
 @dataclass
@@ -106,18 +116,37 @@ class SmoteModel:
         return self
 
     def _fit_spread_correction(self) -> None:
+        """Fit the per-column shift and scale that give generated values the sample's mean and variance.
+
+        Over all (base, neighbour) pairs and weights ``u``, generated values
+        ``x_i + u d`` have mean ``E[x_i] + E[u] E[d]`` and second moment
+        ``E[x_i^2] + 2 E[u] E[x_i d] + E[u^2] E[d^2]``, computed here exactly
+        from the neighbour lists. ``generate`` maps them to
+        ``sample mean + scale * (x - generated mean)``.
+        """
         numeric = self._numeric
-        self._mean = np.nan_to_num(np.nanmean(numeric, axis=0)) if numeric.shape[1] else np.zeros(0)
-        self._scale = np.ones(numeric.shape[1])
-        if self.settings.method != "spread" or not numeric.shape[1]:
+        columns = numeric.shape[1]
+        self._sample_mean = np.zeros(columns)
+        self._generated_mean = np.zeros(columns)
+        self._scale = np.ones(columns)
+        if self.settings.method != "spread" or not columns:
             return
-        variance = np.nanvar(numeric, axis=0)
-        steps = numeric[self.neighbours] - numeric[:, None, :]  # rows x k x columns
-        step_variance = np.nanmean(steps**2, axis=(0, 1))
-        noise = np.nan_to_num(step_variance) / 12.0  # E[u^2] of u ~ U(-0.5, 0.5)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.sqrt(variance / (variance + noise))
-        self._scale = np.where(np.isfinite(scale) & (variance > 0), scale, 1.0)
+        mean_weight, mean_square_weight = SPREAD_WEIGHT_MOMENTS
+        origin = np.broadcast_to(numeric[:, None, :], (len(numeric), self.settings.neighbors, columns))
+        steps = np.nan_to_num(numeric[self.neighbours] - origin)  # rows x k x columns
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN, handled below
+            generated_mean = np.nanmean(origin + mean_weight * steps, axis=(0, 1))
+            second_moment = np.nanmean(
+                origin**2 + 2 * mean_weight * origin * steps + mean_square_weight * steps**2, axis=(0, 1)
+            )
+            sample_variance = np.nanvar(numeric, axis=0)
+            generated_variance = second_moment - generated_mean**2
+            scale = np.sqrt(sample_variance / generated_variance)
+        usable = np.isfinite(scale) & (sample_variance > 0) & np.isfinite(generated_mean)
+        self._sample_mean = np.where(usable, np.nanmean(numeric, axis=0) if usable.any() else 0.0, 0.0)
+        self._generated_mean = np.where(usable, generated_mean, 0.0)
+        self._scale = np.where(usable, scale, 1.0)
 
     # Generation
 
@@ -150,7 +179,7 @@ class SmoteModel:
         offset = start - (start // BLOCK_ROWS) * BLOCK_ROWS
         window = slice(offset, offset + stop - start)
         base, slot, uniform, coins = (np.concatenate(p)[window] for p in zip(*parts))
-        weight = uniform - 0.5 if self.settings.method == "spread" else uniform
+        weight = uniform * SPREAD_MAX_WEIGHT if self.settings.method == "spread" else uniform
         return _Draws(base, slot, weight, coins)
 
     def _numeric_arrays(self, draws: _Draws, neighbour: np.ndarray) -> dict[str, pa.Array]:
@@ -159,7 +188,7 @@ class SmoteModel:
         origin = self._numeric[draws.base]
         step = np.nan_to_num(self._numeric[neighbour] - origin)  # a missing neighbour value: no step
         values = origin + draws.weight[:, None] * step
-        values = self._mean + self._scale * (values - self._mean)
+        values = self._sample_mean + self._scale * (values - self._generated_mean)
         return {
             spec.name: _numeric_array(spec, values[:, i], self.schema.field(spec.name).type)
             for i, spec in enumerate(self._numeric_specs)
