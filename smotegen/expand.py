@@ -58,7 +58,7 @@ def expand_file(
 
     sample = read_table(source, settings.delimiter, settings.encoding)
     model = SmoteModel(settings.model).fit(sample, whole_floats_to_integers=source.suffix != ".parquet")
-    model.prepare_keys(settings.rows)
+    model.prepare(settings.rows)
     sample_stats = TableStats(model.schema)
     sample_stats.update(sample_table(model), 0)
 

@@ -38,8 +38,10 @@ import pyarrow as pa
 
 from smotegen.columns import ColumnSpec, Kind, TypingOptions, datetime_nanoseconds, infer_specs
 from smotegen.errors import SmotegenError, UsageError
+from smotegen.groups import GroupPlan, GroupSettings, plan_groups
 from smotegen.neighbours import distance_features, nearest_neighbours
 from smotegen.normalise import normalise
+from smotegen.spread import MomentCorrection, fit_correction
 
 # Random numbers are drawn in blocks of this many rows, each block from its
 # own stream (seed, block index), so any chunking of the output draws the same
@@ -62,20 +64,23 @@ class ModelSettings:
     neighbors: int = 5
     method: str = "spread"
     typing: TypingOptions = field(default_factory=TypingOptions)
+    groups: GroupSettings = field(default_factory=GroupSettings)
 
     def validate(self) -> None:
         if self.neighbors < 1:
             raise UsageError(f"--neighbors {self.neighbors}: must be 1 or more")
         if self.method not in METHODS:
             raise UsageError(f"--method {self.method!r}: must be one of {', '.join(METHODS)}")
+        self.groups.validate()
 
 
 @dataclass
 class _Draws:
-    base: np.ndarray
-    slot: np.ndarray
+    base: np.ndarray  # uniform in [0, 1): which row of the group is the base
+    slot: np.ndarray  # uniform in [0, 1): which of the base row's neighbours
     weight: np.ndarray
     coins: np.ndarray
+    group: np.ndarray | None = None
 
 
 class SmoteModel:
@@ -110,43 +115,38 @@ class SmoteModel:
         self._levels = [_level_array(s, self.schema.field(s.name).type, frame[s.name]) for s in self._discrete_specs]
 
         features = distance_features(self._numeric, self._codes, [len(s.levels) for s in self._discrete_specs])
-        self.neighbours = nearest_neighbours(features, self.settings.neighbors)
-        self._mutual = (self.neighbours[self.neighbours] == np.arange(self.sample_rows)[:, None, None]).any(axis=2)
-        self._fit_spread_correction()
+        self.groups = plan_groups(frame, self.settings.groups, self.settings.neighbors)
+        self.neighbours, self._neighbour_counts = _group_neighbours(features, self.groups)
+        self._members = np.concatenate(self.groups.members)
+        self._group_offsets = np.cumsum([0] + [len(m) for m in self.groups.members])[:-1]
+        self._group_sizes = np.array([len(m) for m in self.groups.members])
+        valid = np.arange(self.neighbours.shape[1]) < self._neighbour_counts[:, None]
+        is_neighbour_of = self.neighbours[self.neighbours] == np.arange(self.sample_rows)[:, None, None]
+        self._mutual = (is_neighbour_of & valid[self.neighbours]).any(axis=2)
+        self._correction = self._fit_correction(valid)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a group may have only missing values in a column
+            self._group_minimum = np.stack([np.nanmin(self._numeric[m], axis=0) for m in self.groups.members])
+            self._group_maximum = np.stack([np.nanmax(self._numeric[m], axis=0) for m in self.groups.members])
         return self
 
-    def _fit_spread_correction(self) -> None:
-        """Fit the per-column shift and scale that give generated values the sample's mean and variance.
+    def _fit_correction(self, valid: np.ndarray) -> MomentCorrection:
+        """Fit one moment correction per group, so each group keeps its own mean and variance."""
+        columns = self._numeric.shape[1]
+        if self.settings.method != "spread":
+            return MomentCorrection.stack([MomentCorrection.identity(columns)] * len(self.groups.members))
+        return MomentCorrection.stack(
+            [
+                fit_correction(self._numeric, m, self.neighbours[m], valid[m], SPREAD_WEIGHT_MOMENTS)
+                for m in self.groups.members
+            ]
+        )
 
-        Over all (base, neighbour) pairs and weights ``u``, generated values
-        ``x_i + u d`` have mean ``E[x_i] + E[u] E[d]`` and second moment
-        ``E[x_i^2] + 2 E[u] E[x_i d] + E[u^2] E[d^2]``, computed here exactly
-        from the neighbour lists. ``generate`` maps them to
-        ``sample mean + scale * (x - generated mean)``.
-        """
-        numeric = self._numeric
-        columns = numeric.shape[1]
-        self._sample_mean = np.zeros(columns)
-        self._generated_mean = np.zeros(columns)
-        self._scale = np.ones(columns)
-        if self.settings.method != "spread" or not columns:
-            return
-        mean_weight, mean_square_weight = SPREAD_WEIGHT_MOMENTS
-        origin = np.broadcast_to(numeric[:, None, :], (len(numeric), self.settings.neighbors, columns))
-        steps = np.nan_to_num(numeric[self.neighbours] - origin)  # rows x k x columns
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN, handled below
-            generated_mean = np.nanmean(origin + mean_weight * steps, axis=(0, 1))
-            second_moment = np.nanmean(
-                origin**2 + 2 * mean_weight * origin * steps + mean_square_weight * steps**2, axis=(0, 1)
-            )
-            sample_variance = np.nanvar(numeric, axis=0)
-            generated_variance = second_moment - generated_mean**2
-            scale = np.sqrt(sample_variance / generated_variance)
-        usable = np.isfinite(scale) & (sample_variance > 0) & np.isfinite(generated_mean)
-        self._sample_mean = np.where(usable, np.nanmean(numeric, axis=0) if usable.any() else 0.0, 0.0)
-        self._generated_mean = np.where(usable, generated_mean, 0.0)
-        self._scale = np.where(usable, scale, 1.0)
+    def prepare(self, rows: int) -> None:
+        """Plan an output of ``rows`` rows: group counts and room for unique keys."""
+        self.groups.allocate(rows)
+        for spec in self._key_specs:
+            spec.key_pattern = spec.key_pattern.widened_for(rows)
 
     # Generation
 
@@ -156,24 +156,32 @@ class SmoteModel:
         The rows depend only on the fitted sample, the settings, the seed and
         the row numbers, never on how the output is split into chunks.
         """
+        if self.groups.total_rows < stop:
+            self.prepare(stop)
         draws = self._draw(start, stop, seed)
+        rows = np.arange(start, stop, dtype=np.int64)
+        group = self.groups.assign(rows, seed)
+        local = (draws.base * self._group_sizes[group]).astype(np.int64)
+        draws.base = self._members[self._group_offsets[group] + local]
+        draws.group = group
+        draws.slot = (draws.slot * self._neighbour_counts[draws.base]).astype(np.int64)
         neighbour = self.neighbours[draws.base, draws.slot]
         draws.coins[~self._mutual[draws.base, draws.slot]] = 1.0  # no level swaps with one-way neighbours
         arrays = {}
         arrays.update(self._numeric_arrays(draws, neighbour))
         arrays.update(self._discrete_arrays(draws, neighbour))
-        rows = np.arange(start, stop, dtype=np.int64)
         for spec in self._key_specs:
             arrays[spec.name] = self._key_array(spec, rows, draws.base, seed)
         return pa.table([arrays[f.name] for f in self.schema], schema=self.schema)
 
     def generate_frame(self, rows: int, seed: int = 0) -> pd.DataFrame:
         """Return ``rows`` synthetic rows as a DataFrame (held in memory)."""
+        self.prepare(rows)
         return self.generate(0, rows, seed).to_pandas()
 
     def _draw(self, start: int, stop: int, seed: int) -> _Draws:
         parts = [
-            _draw_block(seed, block, self.sample_rows, self.settings.neighbors, len(self._discrete_specs))
+            _draw_block(seed, block, len(self._discrete_specs))
             for block in range(start // BLOCK_ROWS, (stop - 1) // BLOCK_ROWS + 1)
         ]
         offset = start - (start // BLOCK_ROWS) * BLOCK_ROWS
@@ -188,7 +196,9 @@ class SmoteModel:
         origin = self._numeric[draws.base]
         step = np.nan_to_num(self._numeric[neighbour] - origin)  # a missing neighbour value: no step
         values = origin + draws.weight[:, None] * step
-        values = self._sample_mean + self._scale * (values - self._generated_mean)
+        values = self._correction.apply(values, draws.group)
+        if len(self.groups.members) > 1:
+            values = np.clip(values, self._group_minimum[draws.group], self._group_maximum[draws.group])
         return {
             spec.name: _numeric_array(spec, values[:, i], self.schema.field(spec.name).type)
             for i, spec in enumerate(self._numeric_specs)
@@ -210,10 +220,6 @@ class SmoteModel:
         values = spec.key_pattern.generate(rows, seed)
         return pa.array(values, mask=missing if missing.any() else None).cast(field_type)
 
-    def prepare_keys(self, rows: int) -> None:
-        """Widen key patterns so that ``rows`` unique keys fit (checked before writing)."""
-        for spec in self._key_specs:
-            spec.key_pattern = spec.key_pattern.widened_for(rows)
 
 
 def _check_sample_shape(sample: pd.DataFrame, neighbors: int) -> None:
@@ -236,13 +242,32 @@ def _check_sample_shape(sample: pd.DataFrame, neighbors: int) -> None:
         )
 
 
-def _draw_block(seed: int, block: int, sample_rows: int, k: int, discrete: int) -> tuple[np.ndarray, ...]:
+def _draw_block(seed: int, block: int, discrete: int) -> tuple[np.ndarray, ...]:
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-    base = rng.integers(0, sample_rows, BLOCK_ROWS)
-    slot = rng.integers(0, k, BLOCK_ROWS)
+    base = rng.random(BLOCK_ROWS)
+    slot = rng.random(BLOCK_ROWS)
     uniform = rng.random(BLOCK_ROWS)
     coins = rng.random((BLOCK_ROWS, discrete))
     return base, slot, uniform, coins
+
+
+def _group_neighbours(features: np.ndarray, plan: GroupPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's neighbours within its group (rows x max k) and how many slots are in use.
+
+    Unused slots hold the row itself. A group with k = 0 (a single row that
+    ``--small-groups copy`` keeps) gets the row itself as its one neighbour.
+    """
+    rows = len(features)
+    width = max(max(plan.neighbors), 1)
+    neighbours = np.repeat(np.arange(rows)[:, None], width, axis=1)
+    counts = np.ones(rows, dtype=np.int64)
+    for members, k in zip(plan.members, plan.neighbors):
+        if k == 0:
+            continue
+        local = nearest_neighbours(features[members], k)
+        neighbours[members, :k] = members[local]
+        counts[members] = k
+    return neighbours, counts
 
 
 def _output_schema(frame: pd.DataFrame, date_columns: set[str]) -> pa.Schema:
