@@ -39,6 +39,12 @@ MAX_INTEGER_KEY_SPAN = 10
 
 MAX_DECIMALS = 6
 
+# A value is a spike (the zero of a zero-inflated count) when it holds at least
+# SPIKE_MIN_SHARE of a column's values and SPIKE_RATIO times the share of each
+# adjacent observed value. Synthetic rows keep spike values exactly.
+SPIKE_MIN_SHARE = 0.05
+SPIKE_RATIO = 3.0
+
 
 class Kind(str, Enum):
     CONTINUOUS = "continuous"
@@ -71,6 +77,8 @@ class ColumnSpec:
     decimals: int | None = None
     # Datetime kind: values are rounded to this many nanoseconds.
     resolution_ns: int = 1
+    # Continuous and integer kinds: values with a point mass that are kept exactly.
+    spikes: list[float] = field(default_factory=list)
     # Discrete kinds: the observed values, in a stable order.
     levels: list = field(default_factory=list)
     key_pattern: KeyPattern | None = None
@@ -163,6 +171,7 @@ def _numeric_spec(series: pd.Series, present: pd.Series, name: str, distinct: in
         return _key_spec(present, name, f"{distinct} distinct values in {len(present)} rows")
 
     spec = ColumnSpec(name, Kind.CONTINUOUS, "", minimum=float(values.min()), maximum=float(values.max()))
+    spec.spikes = find_spikes(values)
     if pd.api.types.is_integer_dtype(series):
         spec.kind = Kind.INTEGER
         spec.reason = f"whole numbers, {distinct} distinct values"
@@ -170,7 +179,22 @@ def _numeric_spec(series: pd.Series, present: pd.Series, name: str, distinct: in
         spec.decimals = count_decimals(values)
         detail = "no fixed precision" if spec.decimals is None else _plural(spec.decimals, "decimal")
         spec.reason = f"numbers with {detail}"
+    if spec.spikes:
+        shares = ", ".join(f"{v:g} in {np.mean(values == v):.0%}" for v in spec.spikes)
+        spec.reason += f", kept exactly: {shares}"
     return spec
+
+
+def find_spikes(values: np.ndarray) -> list[float]:
+    """Return the values that hold a point mass much larger than their adjacent values'."""
+    levels, counts = np.unique(values, return_counts=True)
+    shares = counts / len(values)
+    spikes = []
+    for i in np.flatnonzero(shares >= SPIKE_MIN_SHARE):
+        adjacent = [shares[j] for j in (i - 1, i + 1) if 0 <= j < len(levels)]
+        if adjacent and all(shares[i] >= SPIKE_RATIO * a for a in adjacent):
+            spikes.append(float(levels[i]))
+    return spikes
 
 
 def _looks_like_integer_key(values: np.ndarray) -> bool:

@@ -18,6 +18,11 @@ bootstrap, in the spirit of Silverman 1986, section 6.4). Columns in an exact
 linear relation (charge = rate x minutes) get the same shift and scale, so
 the relation still holds.
 
+Spikes (a point mass such as the zeros of a zero-inflated count, see
+``columns.find_spikes``) are kept exactly: a base row at a spike keeps its
+value, and no step leads from or to a spike, so the spike's share is the
+sample's and interpolation does not smear it into small non-zero values.
+
 Discrete columns take the neighbour's value with probability ``max(u, 0)``,
 drawn independently per column, else the base row's. Only mutual neighbours
 (each in the other's list) swap levels: a pair is then drawn as often from
@@ -111,6 +116,7 @@ class SmoteModel:
         self._discrete_specs = [s for s in self.specs if not s.interpolated and s.kind != Kind.KEY]
         self._key_specs = [s for s in self.specs if s.kind == Kind.KEY]
         self._numeric = _numeric_matrix(frame, self._numeric_specs)
+        self._spike = _spike_matrix(self._numeric, self._numeric_specs)
         self._codes = _code_matrix(frame, self._discrete_specs)
         self._levels = [_level_array(s, self.schema.field(s.name).type, frame[s.name]) for s in self._discrete_specs]
 
@@ -137,7 +143,7 @@ class SmoteModel:
             return MomentCorrection.stack([MomentCorrection.identity(columns)] * len(self.groups.members))
         return MomentCorrection.stack(
             [
-                fit_correction(self._numeric, m, self.neighbours[m], valid[m], SPREAD_WEIGHT_MOMENTS)
+                fit_correction(self._numeric, self._spike, m, self.neighbours[m], valid[m], SPREAD_WEIGHT_MOMENTS)
                 for m in self.groups.members
             ]
         )
@@ -195,8 +201,11 @@ class SmoteModel:
             return {}
         origin = self._numeric[draws.base]
         step = np.nan_to_num(self._numeric[neighbour] - origin)  # a missing neighbour value: no step
+        spike = self._spike[draws.base]
+        step[spike | self._spike[neighbour]] = 0.0  # spikes are neither left nor reached by a step
         values = origin + draws.weight[:, None] * step
         values = self._correction.apply(values, draws.group)
+        values[spike] = origin[spike]
         if len(self.groups.members) > 1:
             values = np.clip(values, self._group_minimum[draws.group], self._group_maximum[draws.group])
         return {
@@ -292,6 +301,15 @@ def to_float(series: pd.Series, spec: ColumnSpec) -> np.ndarray:
         values[series.isna().to_numpy()] = np.nan
         return values
     return series.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _spike_matrix(numeric: np.ndarray, specs: list[ColumnSpec]) -> np.ndarray:
+    """Mark the sample values (rows x numeric columns) that are spikes of their column."""
+    spike = np.zeros(numeric.shape, dtype=bool)
+    for i, spec in enumerate(specs):
+        if spec.spikes:
+            spike[:, i] = np.isin(numeric[:, i], spec.spikes)
+    return spike
 
 
 def _code_matrix(frame: pd.DataFrame, specs: list[ColumnSpec]) -> np.ndarray:

@@ -46,6 +46,7 @@ class MomentCorrection:
 
 def fit_correction(
     numeric: np.ndarray,
+    fixed: np.ndarray,
     base_rows: np.ndarray,
     neighbours: np.ndarray,
     valid: np.ndarray,
@@ -53,20 +54,24 @@ def fit_correction(
 ) -> MomentCorrection:
     """Fit the correction for base rows ``base_rows``, each drawn equally often.
 
-    ``numeric`` is sample rows x columns (NaN for missing); ``neighbours`` and
-    ``valid`` (the neighbour slots in use) are base rows x k; ``weight_moments``
-    is ``(E[u], E[u^2])`` of the interpolation weight.
+    ``numeric`` is sample rows x columns (NaN for missing) and ``fixed`` marks
+    the values that generation keeps exactly (spikes): they take no steps, no
+    step leads to them, and the correction matches the moments of the other
+    values. ``neighbours`` and ``valid`` (the neighbour slots in use) are
+    base rows x k; ``weight_moments`` is ``(E[u], E[u^2])`` of the weight.
     """
     columns = numeric.shape[1]
     if not columns or not len(base_rows):
         return MomentCorrection.identity(columns)
     mean_weight, mean_square_weight = weight_moments
     sample = numeric[base_rows]
+    free = ~np.isnan(sample) & ~fixed[base_rows]
     origin = np.broadcast_to(sample[:, None, :], (len(base_rows), neighbours.shape[1], columns))
     steps = np.nan_to_num(numeric[neighbours] - origin)  # a missing neighbour value: no step
+    steps = np.where(fixed[neighbours], 0.0, steps)
     pair_weights = (valid / valid.sum(axis=1)[:, None])[:, :, None]
-    pair_weights = np.where(np.isnan(origin), 0.0, pair_weights)
-    row_weights_2d = np.where(np.isnan(sample), 0.0, 1.0)
+    pair_weights = np.where(free[:, None, :], pair_weights, 0.0)
+    row_weights_2d = free.astype(float)
     numeric = sample
 
     with warnings.catch_warnings():

@@ -65,3 +65,20 @@ def test_invalid_settings_rejected():
         SmoteModel(ModelSettings(method="fancy"))
     with pytest.raises(UsageError, match="--neighbors 0"):
         SmoteModel(ModelSettings(neighbors=0))
+
+
+def test_zero_inflated_count_keeps_zero_share():
+    rng = np.random.default_rng(7)
+    rows = 3_000
+    sample = pd.DataFrame(
+        {
+            "sms": np.where(rng.random(rows) < 0.35, 0, rng.negative_binomial(1, 1 / 40, rows) + 1),
+            "calls": rng.poisson(50, rows),
+            "minutes": rng.gamma(2, 30, rows).round(1),
+        }
+    )
+    model = SmoteModel().fit(sample)
+    assert model.specs[0].spikes == [0.0]
+    frame = model.generate_frame(200_000, seed=8)
+    assert (frame["sms"] == 0).mean() == pytest.approx((sample["sms"] == 0).mean(), abs=0.01)
+    assert frame["sms"].std() / sample["sms"].std() == pytest.approx(1.0, abs=0.02)
