@@ -74,7 +74,8 @@ def main() -> None:
 @click.option("--delimiter", help="CSV field delimiter (default: comma).")
 @click.option("--encoding", help="CSV text encoding (default: utf-8), for example latin-1.")
 @click.option("--report-json", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write the report as JSON to this file.")
+              help="Also write the report as JSON to this file, with the metrics of `smotegen compare` "
+                   "against the sample.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of errors.")
 def expand(input_path: Path, output_path: Path, rows: int, neighbors: int, method: str, seed: int | None,
@@ -90,6 +91,7 @@ def expand(input_path: Path, output_path: Path, rows: int, neighbors: int, metho
         delimiter=delimiter,
         encoding=encoding,
         model=ModelSettings(neighbors, method, TypingOptions(categorical, numeric, keys)),
+        compare=report_json is not None,
     )
     with user_errors(verbose), progress_bar(rows, quiet) as advance:
         report = expand_file(input_path, output_path, settings, progress=advance)

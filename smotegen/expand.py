@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from smotegen.compare.build import ComparedTable, compare_run
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
 from smotegen.reading import INPUT_FORMATS, format_of, read_table
@@ -34,6 +35,8 @@ class ExpandSettings:
     delimiter: str | None = None
     encoding: str | None = None
     model: ModelSettings = field(default_factory=ModelSettings)
+    # Add the comparison metrics of the output against the sample to the report.
+    compare: bool = False
 
     def validate(self) -> None:
         if self.rows < 1:
@@ -76,7 +79,7 @@ def expand_file(
         except OSError as error:
             raise SmotegenError(f"failed to write {str(output)!r}: {error.strerror or error}") from error
 
-    return Report(
+    report = Report(
         input=str(source),
         output=str(output),
         sample_rows=model.sample_rows,
@@ -89,6 +92,11 @@ def expand_file(
         warnings=list(model.warnings),
         quantile_rows=synthetic_stats.row_sample.num_rows,
     )
+    if settings.compare:
+        sample_side = ComparedTable(report.input, sample_stats)
+        synthetic_side = ComparedTable(report.output, synthetic_stats)
+        report.comparison = compare_run(model.specs, sample_side, synthetic_side, seed)
+    return report
 
 
 def sample_table(model: SmoteModel) -> pa.Table:

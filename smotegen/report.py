@@ -46,6 +46,8 @@ class Report:
     columns: list[ColumnReport]
     warnings: list[str] = field(default_factory=list)
     quantile_rows: int = 0
+    # The output against the sample, as ``smotegen compare`` reports it (with --report-json only).
+    comparison: dict | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=_json_default, allow_nan=False)
