@@ -20,6 +20,7 @@ from smotegen.columns import TypingOptions
 from smotegen.errors import SmotegenError
 from smotegen.expand import DEFAULT_CHUNK_ROWS, ExpandSettings, expand_file
 from smotegen.model import METHODS, ModelSettings
+from smotegen.parts import PART_ROWS
 from smotegen.report import render_text
 
 
@@ -56,7 +57,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("output_path", metavar="OUTPUT", type=click.Path(path_type=Path))
+@click.argument("output_path", metavar="OUTPUT", type=click.Path(path_type=str))
 @click.option("-n", "--rows", type=RowCount(), required=True, help="Number of synthetic rows to write (1e6 works).")
 @click.option("-k", "--neighbors", type=click.IntRange(min=1), default=5, show_default=True,
               help="Nearest neighbours searched per sample row.")
@@ -67,6 +68,12 @@ def main() -> None:
               "Without it a random seed is chosen and printed.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows generated and written per step; bounds memory, never changes the output.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Chunks generated at the same time, in threads; never changes the output.")
+@click.option("--part-rows", type=click.IntRange(min=1), metavar="ROWS",
+              help=f"Folder OUTPUT only: rows per Parquet part file  [default: {PART_ROWS:,}].")
+@click.option("--part", type=click.IntRange(min=0), metavar="INDEX",
+              help="Folder OUTPUT only: write only part INDEX (from 0), the same file that a full run writes.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists, once the new file is complete.")
 @click.option("--categorical", multiple=True, metavar="COLUMN", help="Treat a numeric column as categories.")
 @click.option("--numeric", multiple=True, metavar="COLUMN", help="Interpolate a column of few distinct numbers.")
@@ -78,14 +85,21 @@ def main() -> None:
                    "against the sample.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of errors.")
-def expand(input_path: Path, output_path: Path, rows: int, neighbors: int, method: str, seed: int | None,
-           chunk_size: int, overwrite: bool, categorical: tuple[str, ...], numeric: tuple[str, ...],
-           keys: tuple[str, ...], delimiter: str | None, encoding: str | None, report_json: Path | None,
-           quiet: bool, verbose: bool) -> None:
-    """Write ROWS synthetic rows that look like INPUT (.csv, .csv.gz, .parquet) to OUTPUT (.csv, .parquet)."""
+def expand(input_path: Path, output_path: str, rows: int, neighbors: int, method: str, seed: int | None,
+           chunk_size: int, jobs: int, part_rows: int | None, part: int | None, overwrite: bool,
+           categorical: tuple[str, ...], numeric: tuple[str, ...], keys: tuple[str, ...], delimiter: str | None,
+           encoding: str | None, report_json: Path | None, quiet: bool, verbose: bool) -> None:
+    """Write ROWS synthetic rows that look like INPUT (.csv, .csv.gz, .parquet) to OUTPUT.
+
+    OUTPUT is a .csv or .parquet file, or a folder (a path ending with /) that
+    receives a Parquet dataset: part files of --part-rows rows each.
+    """
     settings = ExpandSettings(
         rows=rows,
         chunk_size=chunk_size,
+        jobs=jobs,
+        part_rows=part_rows,
+        part=part,
         seed=seed,
         overwrite=overwrite,
         delimiter=delimiter,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,10 +15,12 @@ import pyarrow as pa
 from smotegen.compare.build import ComparedTable, compare_run
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
+from smotegen.parallel import Chunk, generate_in_order, plan_chunks
+from smotegen.parts import PART_ROWS, DatasetWriter, atomic_folder, check_output_folder, check_part_index, plan_parts
 from smotegen.reading import INPUT_FORMATS, format_of, read_table
 from smotegen.report import Report, build_column_reports
 from smotegen.stats import TableStats
-from smotegen.writing import ChunkWriter, atomic_output, check_output_path
+from smotegen.writing import ChunkWriter, atomic_output, check_output_path, is_folder_output
 
 # Rows generated and written per step. Measured on the churn sample (20
 # columns): 131,072 rows keep numpy and Arrow overheads below 5% of the run
@@ -30,6 +34,11 @@ class ExpandSettings:
 
     rows: int
     chunk_size: int = DEFAULT_CHUNK_ROWS
+    # Chunks generated at the same time, in worker threads; the output does not depend on it.
+    jobs: int = 1
+    # Folder output only: rows per part file (None: PART_ROWS), and the one part to write (None: all).
+    part_rows: int | None = None
+    part: int | None = None
     seed: int | None = None
     overwrite: bool = False
     delimiter: str | None = None
@@ -43,20 +52,49 @@ class ExpandSettings:
             raise UsageError(f"-n {self.rows}: the number of rows must be 1 or more")
         if self.chunk_size < 1:
             raise UsageError(f"--chunk-size {self.chunk_size}: must be 1 or more")
+        if self.jobs < 1:
+            raise UsageError(f"--jobs {self.jobs}: must be 1 or more")
+        if self.part_rows is not None and self.part_rows < 1:
+            raise UsageError(f"--part-rows {self.part_rows}: must be 1 or more")
+        if self.part is not None:
+            if self.part < 0:
+                raise UsageError(f"--part {self.part}: must be 0 or more")
+            check_part_index(self.part, self.rows, self.part_rows or PART_ROWS)
         self.model.validate()
+
+    def check_output_kind(self, folder: bool) -> None:
+        """Reject the part options when the output is a single file."""
+        if folder:
+            return
+        for option, value in (("--part", self.part), ("--part-rows", self.part_rows)):
+            if value is not None:
+                raise UsageError(f"{option} applies only to a folder OUTPUT; end OUTPUT with / to write parts")
 
 
 ProgressCallback = Callable[[int], None]
 
 
 def expand_file(
-    source: Path, output: Path, settings: ExpandSettings, progress: ProgressCallback | None = None
+    source: Path, output: str | os.PathLike, settings: ExpandSettings, progress: ProgressCallback | None = None
 ) -> Report:
-    """Write ``settings.rows`` synthetic rows fitted on ``source`` to ``output`` and return the report."""
+    """Write ``settings.rows`` synthetic rows fitted on ``source`` to ``output`` and return the report.
+
+    ``output`` is a .csv or .parquet file, or a folder (a path that ends with
+    a slash or an existing folder) that receives Parquet part files.
+    """
     started = time.perf_counter()
     settings.validate()
     format_of(source, INPUT_FORMATS, "input")
-    kind = check_output_path(output, settings.overwrite, [source])
+    folder = is_folder_output(output)
+    settings.check_output_kind(folder)
+    output = Path(output)
+    parts = plan_parts(settings.rows, settings.part_rows or PART_ROWS) if folder else []
+    selected = parts if settings.part is None else [parts[settings.part]]
+    if folder:
+        check_output_folder(output, settings.overwrite, [source], None if settings.part is None else selected[0])
+        kind = "parquet"
+    else:
+        kind = check_output_path(output, settings.overwrite, [source])
     seed = settings.seed if settings.seed is not None else secrets.randbits(32)
 
     sample = read_table(source, settings.delimiter, settings.encoding)
@@ -65,25 +103,30 @@ def expand_file(
     sample_stats = TableStats(model.schema)
     sample_stats.update(sample_table(model), 0)
 
+    if folder:
+        chunks = [c for part in selected for c in plan_chunks(part.start, part.stop, settings.chunk_size, part)]
+        written = output / selected[0].name if settings.part is not None else output
+    else:
+        chunks = plan_chunks(0, settings.rows, settings.chunk_size)
+        written = output
     synthetic_stats = TableStats(model.schema)
-    with atomic_output(output) as temporary:
-        try:
-            with ChunkWriter(temporary, kind, model.schema) as writer:
-                for start in range(0, settings.rows, settings.chunk_size):
-                    stop = min(start + settings.chunk_size, settings.rows)
-                    table = model.generate(start, stop, seed)
-                    writer.write(table)
-                    synthetic_stats.update(table, start)
+    try:
+        with _open_output(output, kind, folder, settings.part is not None, model.schema) as write:
+            tables = generate_in_order(model, chunks, seed, settings.jobs)
+            with contextlib.closing(tables):
+                for chunk, table in tables:
+                    write(chunk, table)
+                    synthetic_stats.update(table, chunk.start)
                     if progress:
-                        progress(stop - start)
-        except OSError as error:
-            raise SmotegenError(f"failed to write {str(output)!r}: {error.strerror or error}") from error
+                        progress(table.num_rows)
+    except OSError as error:
+        raise SmotegenError(f"failed to write {str(written)!r}: {error.strerror or error}") from error
 
     report = Report(
         input=str(source),
-        output=str(output),
+        output=str(written),
         sample_rows=model.sample_rows,
-        synthetic_rows=settings.rows,
+        synthetic_rows=synthetic_stats.rows,
         seed=seed,
         method=settings.model.method,
         neighbors=settings.model.neighbors,
@@ -97,6 +140,26 @@ def expand_file(
         synthetic_side = ComparedTable(report.output, synthetic_stats)
         report.comparison = compare_run(model.specs, sample_side, synthetic_side, seed)
     return report
+
+
+ChunkSink = Callable[[Chunk, pa.Table], None]
+
+
+@contextlib.contextmanager
+def _open_output(
+    output: Path, kind: str, folder: bool, single_part: bool, schema: pa.Schema
+) -> Iterator[ChunkSink]:
+    """Yield a function that writes chunks in order to ``output``, which appears only once complete."""
+    if not folder:
+        with atomic_output(output) as temporary, ChunkWriter(temporary, kind, schema) as writer:
+            yield lambda chunk, table: writer.write(table)
+    elif single_part:
+        output.mkdir(exist_ok=True)
+        with DatasetWriter(output, schema, atomic_parts=True) as writer:
+            yield lambda chunk, table: writer.write(chunk.part, table)
+    else:
+        with atomic_folder(output) as temporary, DatasetWriter(temporary, schema, atomic_parts=False) as writer:
+            yield lambda chunk, table: writer.write(chunk.part, table)
 
 
 def sample_table(model: SmoteModel) -> pa.Table:

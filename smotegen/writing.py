@@ -27,8 +27,14 @@ OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 ROW_GROUP_ROWS = 131_072
 
 
+def is_folder_output(output: str | os.PathLike) -> bool:
+    """Return whether ``output`` names a folder: it ends with a slash or is an existing folder."""
+    text = os.fspath(output)
+    return text.endswith(("/", os.sep)) or Path(text).is_dir()
+
+
 def check_output_path(output: Path, overwrite: bool, inputs: list[Path]) -> str:
-    """Validate the output path before any work starts and return its format."""
+    """Validate the output file path before any work starts and return its format."""
     kind = format_of(output, OUTPUT_FORMATS, "output")
     if not output.parent.exists():
         raise UsageError(f"output folder {str(output.parent)!r} does not exist; create it first")
@@ -37,8 +43,6 @@ def check_output_path(output: Path, overwrite: bool, inputs: list[Path]) -> str:
             raise UsageError(f"output {str(output)!r} is the input file; choose another output path")
     if output.exists() and not overwrite:
         raise UsageError(f"output file {str(output)!r} already exists; pass --overwrite to replace it")
-    if output.is_dir():
-        raise UsageError(f"output {str(output)!r} is a folder; name a file")
     return kind
 
 
@@ -50,14 +54,15 @@ def atomic_output(output: Path) -> Iterator[Path]:
     temporary_path = Path(temporary)
     try:
         yield temporary_path
-        os.chmod(temporary_path, 0o666 & ~_umask())
+        os.chmod(temporary_path, 0o666 & ~current_umask())
         os.replace(temporary_path, output)
     except BaseException:
         temporary_path.unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """Return the process umask (reading it means setting it, so it is set back at once)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
