@@ -165,3 +165,8 @@ def _fail(message: str, exit_code: int, verbose: bool) -> None:
         traceback.print_exc()
     click.echo(f"smotegen: error: {message}", err=True)
     sys.exit(exit_code)
+
+
+from smotegen.cli_compare import compare  # noqa: E402
+
+main.add_command(compare)
