@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -44,8 +45,9 @@ import pyarrow as pa
 from smotegen.columns import ColumnSpec, Kind, TypingOptions, datetime_nanoseconds, infer_specs
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.groups import GroupPlan, GroupSettings, plan_groups
-from smotegen.neighbours import distance_features, nearest_neighbours
+from smotegen.neighbours import FeatureScaler, nearest_neighbours
 from smotegen.normalise import normalise
+from smotegen.privacy import PrivacyGuard, PrivacySettings
 from smotegen.spread import MomentCorrection, fit_correction
 
 # Random numbers are drawn in blocks of this many rows, each block from its
@@ -70,6 +72,7 @@ class ModelSettings:
     method: str = "spread"
     typing: TypingOptions = field(default_factory=TypingOptions)
     groups: GroupSettings = field(default_factory=GroupSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def validate(self) -> None:
         if self.neighbors < 1:
@@ -77,6 +80,7 @@ class ModelSettings:
         if self.method not in METHODS:
             raise UsageError(f"--method {self.method!r}: must be one of {', '.join(METHODS)}")
         self.groups.validate()
+        self.privacy.validate()
 
 
 @dataclass
@@ -86,6 +90,20 @@ class _Draws:
     weight: np.ndarray
     coins: np.ndarray
     group: np.ndarray | None = None
+
+
+@dataclass
+class RowBatch:
+    """Generated rows before conversion to Arrow: finished numeric values, level codes and base rows."""
+
+    values: np.ndarray
+    codes: np.ndarray
+    base: np.ndarray
+
+    def replace(self, mask: np.ndarray, other: RowBatch) -> None:
+        self.values[mask] = other.values
+        self.codes[mask] = other.codes
+        self.base[mask] = other.base
 
 
 class SmoteModel:
@@ -120,7 +138,9 @@ class SmoteModel:
         self._codes = _code_matrix(frame, self._discrete_specs)
         self._levels = [_level_array(s, self.schema.field(s.name).type, frame[s.name]) for s in self._discrete_specs]
 
-        features = distance_features(self._numeric, self._codes, [len(s.levels) for s in self._discrete_specs])
+        level_counts = [len(s.levels) for s in self._discrete_specs]
+        self.scaler = FeatureScaler(self._numeric, level_counts)
+        features = self.scaler.transform(self._numeric, self._codes)
         self.groups = plan_groups(frame, self.settings.groups, self.settings.neighbors)
         self.neighbours, self._neighbour_counts = _group_neighbours(features, self.groups)
         self._members = np.concatenate(self.groups.members)
@@ -130,6 +150,9 @@ class SmoteModel:
         is_neighbour_of = self.neighbours[self.neighbours] == np.arange(self.sample_rows)[:, None, None]
         self._mutual = (is_neighbour_of & valid[self.neighbours]).any(axis=2)
         self._correction = self._fit_correction(valid)
+        guard = PrivacyGuard(self.settings.privacy, self._numeric, self._codes, self.scaler.transform, level_counts)
+        self.guard = guard if guard.active else None
+        self.guard_notes = guard.notes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a group may have only missing values in a column
             self._group_minimum = np.stack([np.nanmin(self._numeric[m], axis=0) for m in self.groups.members])
@@ -151,6 +174,8 @@ class SmoteModel:
     def prepare(self, rows: int) -> None:
         """Plan an output of ``rows`` rows: group counts and room for unique keys."""
         self.groups.allocate(rows)
+        if self.guard is not None:
+            self.guard.plan(rows)
         for spec in self._key_specs:
             spec.key_pattern = spec.key_pattern.widened_for(rows)
 
@@ -164,20 +189,17 @@ class SmoteModel:
         """
         if self.groups.total_rows < stop:
             self.prepare(stop)
-        draws = self._draw(start, stop, seed)
         rows = np.arange(start, stop, dtype=np.int64)
-        group = self.groups.assign(rows, seed)
-        local = (draws.base * self._group_sizes[group]).astype(np.int64)
-        draws.base = self._members[self._group_offsets[group] + local]
-        draws.group = group
-        draws.slot = (draws.slot * self._neighbour_counts[draws.base]).astype(np.int64)
-        neighbour = self.neighbours[draws.base, draws.slot]
-        draws.coins[~self._mutual[draws.base, draws.slot]] = 1.0  # no level swaps with one-way neighbours
+        batch = self._generate_rows(rows, attempt=0, seed=seed)
+        if self.guard is not None:
+            self.guard.enforce(batch, rows, partial(self._generate_rows, seed=seed))
         arrays = {}
-        arrays.update(self._numeric_arrays(draws, neighbour))
-        arrays.update(self._discrete_arrays(draws, neighbour))
+        for i, spec in enumerate(self._numeric_specs):
+            arrays[spec.name] = _numeric_array(spec, batch.values[:, i], self.schema.field(spec.name).type)
+        for i, spec in enumerate(self._discrete_specs):
+            arrays[spec.name] = _take_levels(self._levels[i], batch.codes[:, i])
         for spec in self._key_specs:
-            arrays[spec.name] = self._key_array(spec, rows, draws.base, seed)
+            arrays[spec.name] = self._key_array(spec, rows, batch.base, seed)
         return pa.table([arrays[f.name] for f in self.schema], schema=self.schema)
 
     def generate_frame(self, rows: int, seed: int = 0) -> pd.DataFrame:
@@ -185,20 +207,38 @@ class SmoteModel:
         self.prepare(rows)
         return self.generate(0, rows, seed).to_pandas()
 
-    def _draw(self, start: int, stop: int, seed: int) -> _Draws:
-        parts = [
-            _draw_block(seed, block, len(self._discrete_specs))
-            for block in range(start // BLOCK_ROWS, (stop - 1) // BLOCK_ROWS + 1)
-        ]
-        offset = start - (start // BLOCK_ROWS) * BLOCK_ROWS
-        window = slice(offset, offset + stop - start)
-        base, slot, uniform, coins = (np.concatenate(p)[window] for p in zip(*parts))
+    def _generate_rows(
+        self, rows: np.ndarray, attempt: int, base: np.ndarray | None = None, *, seed: int
+    ) -> RowBatch:
+        """Generate rows; a redraw (``base`` given) keeps each row's base row and draws a new step."""
+        draws = self._draw(rows, seed, attempt)
+        group = self.groups.assign(rows, seed)
+        if base is None:
+            local = (draws.base * self._group_sizes[group]).astype(np.int64)
+            base = self._members[self._group_offsets[group] + local]
+        draws.base = base
+        draws.group = group
+        draws.slot = (draws.slot * self._neighbour_counts[draws.base]).astype(np.int64)
+        neighbour = self.neighbours[draws.base, draws.slot]
+        draws.coins[~self._mutual[draws.base, draws.slot]] = 1.0  # no level swaps with one-way neighbours
+        return RowBatch(self._numeric_values(draws, neighbour), self._discrete_codes(draws, neighbour), draws.base)
+
+    def _draw(self, rows: np.ndarray, seed: int, attempt: int) -> _Draws:
+        """Draw the random numbers of output rows ``rows``, block by block.
+
+        Attempt 0 is the first draw of each row; rows that a privacy guard
+        rejects are drawn again from the streams of later attempts.
+        """
+        blocks, inverse = np.unique(rows // BLOCK_ROWS, return_inverse=True)
+        spawn = [(int(b),) if attempt == 0 else (int(b), attempt) for b in blocks]
+        parts = [_draw_block(seed, key, len(self._discrete_specs)) for key in spawn]
+        index = inverse * BLOCK_ROWS + rows % BLOCK_ROWS
+        base, slot, uniform, coins = (np.concatenate(p)[index] for p in zip(*parts))
         weight = uniform * SPREAD_MAX_WEIGHT if self.settings.method == "spread" else uniform
         return _Draws(base, slot, weight, coins)
 
-    def _numeric_arrays(self, draws: _Draws, neighbour: np.ndarray) -> dict[str, pa.Array]:
-        if not self._numeric_specs:
-            return {}
+    def _numeric_values(self, draws: _Draws, neighbour: np.ndarray) -> np.ndarray:
+        """Return the finished numeric values (rows x interpolated columns), rounded and clipped."""
         origin = self._numeric[draws.base]
         step = np.nan_to_num(self._numeric[neighbour] - origin)  # a missing neighbour value: no step
         spike = self._spike[draws.base]
@@ -208,20 +248,15 @@ class SmoteModel:
         values[spike] = origin[spike]
         if len(self.groups.members) > 1:
             values = np.clip(values, self._group_minimum[draws.group], self._group_maximum[draws.group])
-        return {
-            spec.name: _numeric_array(spec, values[:, i], self.schema.field(spec.name).type)
-            for i, spec in enumerate(self._numeric_specs)
-        }
+        for i, spec in enumerate(self._numeric_specs):
+            values[:, i] = np.clip(_round(spec, values[:, i]), spec.minimum, spec.maximum)
+        return values
 
-    def _discrete_arrays(self, draws: _Draws, neighbour: np.ndarray) -> dict[str, pa.Array]:
-        arrays = {}
-        for i, spec in enumerate(self._discrete_specs):
-            own = self._codes[draws.base, i]
-            other = self._codes[neighbour, i]
-            take_other = (draws.coins[:, i] < draws.weight) & (other >= 0) & (own >= 0)
-            codes = np.where(take_other, other, own)
-            arrays[spec.name] = _take_levels(self._levels[i], codes)
-        return arrays
+    def _discrete_codes(self, draws: _Draws, neighbour: np.ndarray) -> np.ndarray:
+        own = self._codes[draws.base]
+        other = self._codes[neighbour]
+        take_other = (draws.coins < draws.weight[:, None]) & (other >= 0) & (own >= 0)
+        return np.where(take_other, other, own)
 
     def _key_array(self, spec: ColumnSpec, rows: np.ndarray, base: np.ndarray, seed: int) -> pa.Array:
         field_type = self.schema.field(spec.name).type
@@ -251,8 +286,8 @@ def _check_sample_shape(sample: pd.DataFrame, neighbors: int) -> None:
         )
 
 
-def _draw_block(seed: int, block: int, discrete: int) -> tuple[np.ndarray, ...]:
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+def _draw_block(seed: int, spawn_key: tuple[int, ...], discrete: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=spawn_key)))
     base = rng.random(BLOCK_ROWS)
     slot = rng.random(BLOCK_ROWS)
     uniform = rng.random(BLOCK_ROWS)
@@ -347,8 +382,6 @@ def _take_levels(levels: pa.Array, codes: np.ndarray) -> pa.Array:
 
 def _numeric_array(spec: ColumnSpec, values: np.ndarray, field_type: pa.DataType) -> pa.Array:
     missing = np.isnan(values)
-    values = _round(spec, values)
-    values = np.clip(values, spec.minimum, spec.maximum)
     mask = missing if missing.any() else None
     if spec.kind == Kind.INTEGER:
         return pa.array(np.where(missing, 0, values).astype(np.int64), mask=mask).cast(field_type)

@@ -10,6 +10,8 @@ missing values neither break the search nor pull rows together.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
@@ -18,30 +20,44 @@ from sklearn.neighbors import NearestNeighbors
 MAX_ONE_HOT_LEVELS = 64
 
 
-def distance_features(numeric: np.ndarray, codes: np.ndarray, level_counts: list[int]) -> np.ndarray:
-    """Return the float32 feature matrix (rows x features) that distances are measured on.
+class FeatureScaler:
+    """Map encoded rows to the float32 space that distances are measured in.
 
-    ``numeric`` is rows x numeric columns with NaN for missing values; ``codes``
-    is rows x discrete columns of level indexes with -1 for missing values.
+    Fitted on the sample's numeric matrix (rows x columns, NaN for missing)
+    and level codes (rows x discrete columns, -1 for missing), it maps any
+    rows encoded the same way, so synthetic rows can be measured against the
+    sample's.
     """
-    blocks = []
-    if numeric.shape[1]:
-        mean = np.nanmean(numeric, axis=0) if len(numeric) else np.zeros(numeric.shape[1])
-        std = np.nanstd(numeric, axis=0)
-        mean = np.nan_to_num(mean)
-        std = np.where(np.isfinite(std) & (std > 0), std, 1.0)
-        blocks.append(np.nan_to_num((numeric - mean) / std, nan=0.0))
-    scale = np.float32(np.sqrt(0.5))
-    for column, levels in enumerate(level_counts):
-        if levels < 2 or levels > MAX_ONE_HOT_LEVELS:
-            continue
-        indicators = np.zeros((len(codes), levels), dtype=np.float32)
-        present = codes[:, column] >= 0
-        indicators[np.flatnonzero(present), codes[present, column]] = scale
-        blocks.append(indicators)
-    if not blocks:
-        return np.zeros((len(numeric), 1), dtype=np.float32)
-    return np.hstack([b.astype(np.float32, copy=False) for b in blocks])
+
+    def __init__(self, numeric: np.ndarray, level_counts: list[int]) -> None:
+        self.mean = np.zeros(numeric.shape[1])
+        self.std = np.ones(numeric.shape[1])
+        if numeric.shape[1] and len(numeric):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns
+                std = np.nanstd(numeric, axis=0)
+                self.mean = np.nan_to_num(np.nanmean(numeric, axis=0))
+            self.std = np.where(np.isfinite(std) & (std > 0), std, 1.0)
+        self.one_hot = [(i, levels) for i, levels in enumerate(level_counts) if 2 <= levels <= MAX_ONE_HOT_LEVELS]
+
+    def transform(self, numeric: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        blocks = []
+        if numeric.shape[1]:
+            blocks.append(np.nan_to_num((numeric - self.mean) / self.std, nan=0.0).astype(np.float32))
+        scale = np.float32(np.sqrt(0.5))
+        for column, levels in self.one_hot:
+            indicators = np.zeros((len(codes), levels), dtype=np.float32)
+            present = codes[:, column] >= 0
+            indicators[np.flatnonzero(present), codes[present, column]] = scale
+            blocks.append(indicators)
+        if not blocks:
+            return np.zeros((len(numeric), 1), dtype=np.float32)
+        return np.hstack(blocks)
+
+
+def distance_features(numeric: np.ndarray, codes: np.ndarray, level_counts: list[int]) -> np.ndarray:
+    """Return the float32 feature matrix (rows x features) of the sample itself."""
+    return FeatureScaler(numeric, level_counts).transform(numeric, codes)
 
 
 def nearest_neighbours(features: np.ndarray, k: int) -> np.ndarray:
