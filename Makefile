@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint sample clean
+.PHONY: demo test lint sample fidelity clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: $(INSTALLED)
 
 sample: $(INSTALLED)
 	$(BIN)/python sample_data/make_sample.py
+
+# Expands each public table of the data folder beside the repository with both
+# methods and prints the comparison with held-out rows (skips without the folder).
+fidelity: $(INSTALLED)
+	$(BIN)/python benchmarks/fidelity.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
