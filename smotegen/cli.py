@@ -19,8 +19,10 @@ import click
 from smotegen.columns import TypingOptions
 from smotegen.errors import SmotegenError
 from smotegen.expand import DEFAULT_CHUNK_ROWS, ExpandSettings, expand_file
+from smotegen.groups import GroupSettings, parse_shares
 from smotegen.model import METHODS, ModelSettings
 from smotegen.parts import PART_ROWS
+from smotegen.privacy import PrivacySettings
 from smotegen.report import render_text
 
 
@@ -62,8 +64,8 @@ def main() -> None:
 @click.option("-k", "--neighbors", type=click.IntRange(min=1), default=5, show_default=True,
               help="Nearest neighbours searched per sample row.")
 @click.option("--method", type=click.Choice(METHODS), default="spread", show_default=True,
-              help="spread: weights centred on the sample row, keeps each column's spread; "
-                   "classic: SMOTE's weights in [0, 1].")
+              help="spread: weights in [0, 0.5] with each column's mean and variance matched to the sample's; "
+                   "classic: SMOTE's weights in [0, 1], which shrink spread.")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed; the same seed gives the same file. "
               "Without it a random seed is chosen and printed.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
@@ -78,6 +80,20 @@ def main() -> None:
 @click.option("--categorical", multiple=True, metavar="COLUMN", help="Treat a numeric column as categories.")
 @click.option("--numeric", multiple=True, metavar="COLUMN", help="Interpolate a column of few distinct numbers.")
 @click.option("--key", "keys", multiple=True, metavar="COLUMN", help="Treat a column as a unique key.")
+@click.option("--by", multiple=True, metavar="COLUMN",
+              help="Class column: neighbours only within each group of its values, whose shares are kept exactly. "
+                   "Repeat for several columns.")
+@click.option("--balance", is_flag=True, help="With --by: give every group the same share of the output.")
+@click.option("--shares", metavar="LEVEL=SHARE,...",
+              help='With --by: the share of each group, adding up to 1, for example "True=0.3,False=0.7"; '
+                   'with several --by columns, name a group as "a/b".')
+@click.option("--small-groups", type=click.Choice(["error", "copy", "drop"]), default="error", show_default=True,
+              help="With --by, for a group of one row: stop with an error, copy the row, or drop the group.")
+@click.option("--allow-copies", is_flag=True,
+              help="Keep synthetic rows that equal a sample row on every non-key column (redrawn by default).")
+@click.option("--min-distance", type=click.FloatRange(0, 1, min_open=True, max_open=True), metavar="QUANTILE",
+              help="Redraw rows closer to the sample than this quantile of the sample's own nearest-row "
+                   "distances, for example 0.05.")
 @click.option("--delimiter", help="CSV field delimiter (default: comma).")
 @click.option("--encoding", help="CSV text encoding (default: utf-8), for example latin-1.")
 @click.option("--report-json", type=click.Path(path_type=Path, dir_okay=False),
@@ -85,29 +101,16 @@ def main() -> None:
                    "against the sample.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of errors.")
-def expand(input_path: Path, output_path: str, rows: int, neighbors: int, method: str, seed: int | None,
-           chunk_size: int, jobs: int, part_rows: int | None, part: int | None, overwrite: bool,
-           categorical: tuple[str, ...], numeric: tuple[str, ...], keys: tuple[str, ...], delimiter: str | None,
-           encoding: str | None, report_json: Path | None, quiet: bool, verbose: bool) -> None:
+def expand(input_path: Path, output_path: str, quiet: bool, verbose: bool, report_json: Path | None,
+           **options: object) -> None:
     """Write ROWS synthetic rows that look like INPUT (.csv, .csv.gz, .parquet) to OUTPUT.
 
     OUTPUT is a .csv or .parquet file, or a folder (a path ending with /) that
     receives a Parquet dataset: part files of --part-rows rows each.
     """
-    settings = ExpandSettings(
-        rows=rows,
-        chunk_size=chunk_size,
-        jobs=jobs,
-        part_rows=part_rows,
-        part=part,
-        seed=seed,
-        overwrite=overwrite,
-        delimiter=delimiter,
-        encoding=encoding,
-        model=ModelSettings(neighbors, method, TypingOptions(categorical, numeric, keys)),
-        compare=report_json is not None,
-    )
-    with user_errors(verbose), progress_bar(rows, quiet) as advance:
+    with user_errors(verbose):
+        settings = _expand_settings(options, compare=report_json is not None)
+    with user_errors(verbose), progress_bar(settings.rows, quiet) as advance:
         report = expand_file(input_path, output_path, settings, progress=advance)
     for warning in report.warnings:
         click.echo(f"smotegen: warning: {warning}", err=True)
@@ -115,6 +118,35 @@ def expand(input_path: Path, output_path: str, rows: int, neighbors: int, method
     if report_json:
         with user_errors(verbose):
             _write_text(report_json, report.to_json() + "\n")
+
+
+def _expand_settings(options: dict, compare: bool) -> ExpandSettings:
+    """Group the expand command's options into the core's settings objects."""
+    model = ModelSettings(
+        neighbors=options["neighbors"],
+        method=options["method"],
+        typing=TypingOptions(options["categorical"], options["numeric"], options["keys"]),
+        groups=GroupSettings(
+            by=options["by"],
+            balance=options["balance"],
+            shares=parse_shares(options["shares"]) if options["shares"] else None,
+            small_groups=options["small_groups"],
+        ),
+        privacy=PrivacySettings(allow_copies=options["allow_copies"], min_distance=options["min_distance"]),
+    )
+    return ExpandSettings(
+        rows=options["rows"],
+        chunk_size=options["chunk_size"],
+        jobs=options["jobs"],
+        part_rows=options["part_rows"],
+        part=options["part"],
+        seed=options["seed"],
+        overwrite=options["overwrite"],
+        delimiter=options["delimiter"],
+        encoding=options["encoding"],
+        model=model,
+        compare=compare,
+    )
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -132,8 +132,11 @@ def expand_file(
         neighbors=settings.model.neighbors,
         seconds=time.perf_counter() - started,
         columns=build_column_reports(model.specs, sample_stats, synthetic_stats),
-        warnings=list(model.warnings),
+        warnings=model.run_warnings(),
         quantile_rows=synthetic_stats.row_sample.num_rows,
+        groups=model.group_summary(),
+        group_columns=list(settings.model.groups.by),
+        privacy=model.guard.summary() if model.guard is not None else None,
     )
     if settings.compare:
         sample_side = ComparedTable(report.input, sample_stats)

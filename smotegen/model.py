@@ -171,6 +171,33 @@ class SmoteModel:
             ]
         )
 
+    def group_summary(self) -> list[dict]:
+        """Return each group's size, k and share in the sample and in the planned output."""
+        if not self.settings.groups.by:
+            return []
+        counts = self.groups.counts if self.groups.counts is not None else np.zeros(len(self.groups.labels))
+        total = max(int(counts.sum()), 1)
+        return [
+            {
+                "group": label,
+                "sample_rows": len(members),
+                "sample_share": len(members) / self.sample_rows,
+                "synthetic_rows": int(count),
+                "synthetic_share": int(count) / total,
+                "neighbors": k,
+            }
+            for label, members, count, k in zip(self.groups.labels, self.groups.members, counts, self.groups.neighbors)
+        ]
+
+    def run_warnings(self) -> list[str]:
+        """Return what the run should tell the user: conversions, group rules and guard results."""
+        messages = list(self.warnings) + list(self.groups.notes)
+        if self.guard is not None:
+            messages += self.guard.warnings()
+        else:
+            messages += self.guard_notes
+        return messages
+
     def prepare(self, rows: int) -> None:
         """Plan an output of ``rows`` rows: group counts and room for unique keys."""
         self.groups.allocate(rows)

@@ -225,7 +225,11 @@ class PrivacyGuard:
                 "sample rows; use a smaller quantile"
             )
         elif counts.kept_after_retries:
-            messages.append(f"{counts.kept_after_retries} synthetic rows still copy a sample row after redraws")
+            messages.append(
+                f"{counts.kept_after_retries:,} synthetic rows ({counts.kept_after_retries / counts.rows:.2%}) "
+                f"still equal a sample row after {MAX_COPY_ATTEMPTS} redraws: their base rows' neighbours differ "
+                "by less than the columns' precision, so no new row lies between them"
+            )
         return messages
 
     def summary(self) -> dict:

@@ -48,6 +48,11 @@ class Report:
     quantile_rows: int = 0
     # The output against the sample, as ``smotegen compare`` reports it (with --report-json only).
     comparison: dict | None = None
+    # With --by: each group's rows, k and share in the sample and the output.
+    groups: list[dict] = field(default_factory=list)
+    group_columns: list[str] = field(default_factory=list)
+    # What the privacy guards rejected and redrew.
+    privacy: dict | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=_json_default, allow_nan=False)
@@ -124,7 +129,32 @@ def render_text(report: Report) -> str:
     if discrete:
         lines += ["", "Text and boolean columns: top levels, share in sample -> synthetic"]
         lines += _render_discrete(discrete)
+    if report.groups:
+        lines += ["", f"Groups by {', '.join(report.group_columns)}: share in sample -> synthetic"]
+        lines += [
+            f"  {g['group']}: {g['sample_share']:.2%} ({g['sample_rows']:,} rows, k={g['neighbors']}) -> "
+            f"{g['synthetic_share']:.2%} ({g['synthetic_rows']:,} rows)"
+            for g in report.groups
+        ]
+    if report.privacy:
+        lines += ["", _render_privacy(report.privacy)]
     return "\n".join(lines)
+
+
+def _render_privacy(privacy: dict) -> str:
+    text = (
+        f"Privacy: {privacy['share_rejected']:.2%} of rows were redrawn "
+        f"({privacy['exact_copies_redrawn']:,} exact copies of sample rows"
+    )
+    if "min_distance_quantile" in privacy:
+        text += f", {privacy['too_close_redrawn']:,} closer than {privacy['distance_threshold']:.3g}"
+    text += f"); {privacy['rejected_rows_kept']:,} still rejected after redraws"
+    if "min_distance_quantile" in privacy:
+        text += (
+            f"\n  median distance to the closest sample row: {privacy['median_distance_to_closest_sample_row']:.3g} "
+            f"(sample rows to their closest other row: {privacy['sample_median_distance_to_closest_other_row']:.3g})"
+        )
+    return text
 
 
 def _render_numeric(columns: list[ColumnReport]) -> list[str]:

@@ -117,3 +117,31 @@ def test_two_group_columns(labelled):
     frame = model.generate_frame(40_000, seed=9)
     counts = frame.groupby(["churn", "region"]).size()
     assert counts[(True, "north")] == 3_000
+
+
+def test_cli_by_reports_groups(labelled, tmp_path):
+    from tests.conftest import expand_frame
+
+    run = expand_frame(labelled, tmp_path, 10_000, "--by", "churn", "--balance")
+    assert run.result.exit_code == 0, run.result.output
+    assert run.frame["churn"].sum() == 5_000
+    assert "Groups by churn: share in sample -> synthetic" in run.result.output
+    assert "True: 15.00% (60 rows, k=5) -> 50.00% (5,000 rows)" in run.result.output
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (("--balance",), "--balance and --shares need --by"),
+        (("--by", "churn", "--shares", "True=0.2,False=0.7"), "add up to 0.9"),
+        (("--by", "churn", "--shares", "yes"), "is not LEVEL=SHARE"),
+        (("--by", "nope"), "--by 'nope': no such column"),
+    ],
+)
+def test_cli_group_errors_are_usage_errors(labelled, tmp_path, options, message):
+    from tests.conftest import expand_frame
+
+    run = expand_frame(labelled, tmp_path, 100, *options)
+    assert run.result.exit_code == 2
+    assert message in run.result.output
+    assert not run.output.exists()
