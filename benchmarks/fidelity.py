@@ -70,6 +70,8 @@ TARGETS = (
     ("detection_auc", "<=", 0.55),
     ("utility_ratio", ">=", 0.98),
 )
+# The tails: the largest shift of the 1% and 99% quantiles, in real standard deviations.
+TAIL_LEVELS = ("1%", "99%")
 CONTEXT = ("utility_auc_synthetic", "utility_auc_real", "dcr_median_synthetic", "dcr_median_baseline", "exact_copies")
 NOISE = ("ks_max", "tv_max", "corr_diff_max")
 _MEETS = {"<=": operator.le, ">=": operator.ge}
@@ -128,8 +130,10 @@ def run(case: Case, train: Path, holdout: Path, method: str, rows: int, folder: 
     comparison = compare_files(CompareSettings(real=train, synthetic=output, holdout=holdout, target=case.target))
     report = comparison.report
     output.unlink()
+    tails = [abs(c.quantile_shifts[level] or 0.0) for c in report.numeric for level in TAIL_LEVELS]
     return {
         "summary": report.summary(),
+        "tail_shift_max": max(tails) if tails else None,
         "holdout_noise": report.holdout_summary,
         "train_rows": report.real.rows,
         "holdout_rows": report.holdout.rows if report.holdout else 0,
@@ -151,6 +155,8 @@ def render(results: dict, rows: int) -> str:
     for metric, comparison, limit in TARGETS:
         cells = [_cell(results[name]["summary"].get(metric), comparison, limit) for name in names]
         lines.append(f"| {metric} | {comparison} {limit:g} | " + " | ".join(cells) + " |")
+    lines.append("| tail_shift_max (1% and 99% quantiles) | | "
+                 + " | ".join(_number(results[name]["tail_shift_max"]) for name in names) + " |")
     for metric in CONTEXT:
         cells = [_number(results[name]["summary"].get(metric)) for name in names]
         lines.append(f"| {metric} | | " + " | ".join(cells) + " |")
