@@ -78,3 +78,18 @@ def test_telco_keys_and_blank_charges(telco):
     for name in sample.columns:
         if sample[name].dtype != np.int64 and name not in ("customerID", "TotalCharges", "MonthlyCharges"):
             assert set(synthetic[name]) <= set(sample[name]), name
+
+
+def test_churn_by_class_keeps_share_to_one_row(tmp_path):
+    source = shared_table("telecom-churn-sample.csv")
+    sample = pd.read_csv(source)
+    output = tmp_path / "by.parquet"
+    result = run_cli("expand", source, output, "-n", ROWS, "--by", "Churn", "--seed", 3, "--quiet")
+    assert result.exit_code == 0, result.output
+    churned = pq.read_table(output, columns=["Churn"]).column("Churn").to_numpy().sum()
+    assert abs(churned - ROWS * sample["Churn"].mean()) <= 1
+
+    balanced = tmp_path / "balanced.parquet"
+    result = run_cli("expand", source, balanced, "-n", ROWS, "--by", "Churn", "--balance", "--seed", 3, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(balanced, columns=["Churn"]).column("Churn").to_numpy().sum() == ROWS // 2
