@@ -13,7 +13,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
+
+from smotegen.search import nearest_rows
 
 # Discrete columns with more levels than this are left out of the distance:
 # their one-hot block would cost memory in proportion to rows x levels.
@@ -61,17 +62,10 @@ def distance_features(numeric: np.ndarray, codes: np.ndarray, level_counts: list
 
 
 def nearest_neighbours(features: np.ndarray, k: int) -> np.ndarray:
-    """Return the indexes (rows x k) of each row's k nearest other rows.
+    """Return the indexes (rows x min(k, rows - 1)) of each row's nearest other rows, nearest first.
 
     A row is never its own neighbour. Exact duplicates of a row are allowed as
-    neighbours: they are different sample rows at distance zero.
+    neighbours: they are different sample rows at distance zero. Samples too
+    large for an exact search get approximate neighbours (see ``search.py``).
     """
-    rows = len(features)
-    search = NearestNeighbors(n_neighbors=min(k + 1, rows), n_jobs=-1).fit(features)
-    found = search.kneighbors(features, return_distance=False)
-    own = found == np.arange(rows)[:, None]
-    # Where duplicates tie with the row itself, the row may not be listed at
-    # all: then drop the last (farthest) candidate instead.
-    missing_self = ~own.any(axis=1)
-    own[missing_self, -1] = True
-    return found[~own].reshape(rows, found.shape[1] - 1)[:, :k]
+    return nearest_rows(features, min(k, len(features) - 1))
