@@ -472,3 +472,48 @@ def test_plots_without_matplotlib(churn_files, tmp_path):
         "smotegen: error: --plots needs matplotlib; install it with: pip install smotegen[plots]"
     )
     assert not (tmp_path / "plots").exists()
+
+
+def test_synthetic_without_rows(churn_files, tmp_path):
+    empty = write(pd.read_csv(churn_files["real"]).iloc[:0], tmp_path / "empty.csv")
+    result = run_cli("compare", churn_files["real"], empty, "-q")
+
+    assert result.exit_code == 1
+    assert "has no rows" in result.output
+
+
+def test_all_missing_and_constant_columns(tmp_path):
+    rng = np.random.default_rng(3)
+    rows = 120
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(50, 10, rows).round(2),
+            "unused": [np.nan] * rows,
+            "currency": ["EUR"] * rows,
+            "flag": rng.random(rows) < 0.4,
+        }
+    )
+    real = write(frame.iloc[:80], tmp_path / "real.csv")
+    holdout = write(frame.iloc[80:], tmp_path / "holdout.csv")
+    synthetic = write(frame.sample(400, replace=True, random_state=1), tmp_path / "synthetic.csv.gz")
+    result = run_cli("compare", real, synthetic, "--holdout", holdout, "--target", "flag", "--json", "-", "-q")
+    assert result.exit_code == 0, result.output
+
+    report = json.loads(result.output)
+    assert by_name_dict(report["numeric"], "unused")["ks"] is None
+    assert by_name_dict(report["discrete"], "currency")["total_variation"] == 0.0
+    assert report["detection"]["real_rows"] == 40
+    assert report["utility"]["test_rows"] == 40
+
+
+def by_name_dict(columns: list[dict], name: str) -> dict:
+    return next(column for column in columns if column["name"] == name)
+
+
+def test_key_option_leaves_column_out(churn_files):
+    result = run_cli("compare", churn_files["real"], churn_files["synthetic"], "--key", "plan", "--json", "-", "-q")
+    assert result.exit_code == 0, result.output
+
+    report = json.loads(result.output)
+    assert report["skipped"]["plan"].startswith("key column")
+    assert "plan" not in [column["name"] for column in report["discrete"]]

@@ -44,7 +44,8 @@ def encode_features(
 
     Numeric and boolean columns enter as numbers. Text levels get the same
     index in every table (a level seen in only one table still gets its own),
-    and missing values are NaN.
+    and missing values are NaN. Columns missing in every row are left out,
+    because they carry nothing and the classifier cannot bin them.
     """
     columns: list[list[np.ndarray]] = [[] for _ in tables]
     categorical = []
@@ -52,14 +53,16 @@ def encode_features(
         if name in exclude:
             continue
         if name in selection.numeric or name in selection.boolean:
-            for i, table in enumerate(tables):
-                columns[i].append(float_column(table, name))
-            categorical.append(False)
+            values = [float_column(table, name) for table in tables]
+            is_categorical = False
+        else:
+            values, levels = level_codes([table.column(name) for table in tables])
+            is_categorical = levels <= MAX_CATEGORICAL_LEVELS
+        if all(np.isnan(column).all() for column in values):
             continue
-        codes, levels = level_codes([table.column(name) for table in tables])
-        for i, table_codes in enumerate(codes):
-            columns[i].append(table_codes)
-        categorical.append(levels <= MAX_CATEGORICAL_LEVELS)
+        for i, column in enumerate(values):
+            columns[i].append(column)
+        categorical.append(is_categorical)
     matrices = [np.column_stack(c) if c else np.zeros((t.num_rows, 0)) for c, t in zip(columns, tables)]
     return matrices, np.array(categorical, dtype=bool)
 
@@ -83,17 +86,21 @@ def detection_metrics(
     no better than chance. Returns None when there are too few rows or no columns.
     """
     rows = min(real.num_rows, synthetic.num_rows, DETECTION_ROWS)
-    if rows < 2 * FOLDS or not selection.names:
+    if rows < 2 * FOLDS:
         return None
     generator = np.random.default_rng(seed)
     real = subsample(real, rows, generator)
     synthetic = subsample(synthetic, rows, generator)
     (real_features, synthetic_features), categorical = encode_features([real, synthetic], selection)
+    if not real_features.shape[1]:
+        return None
     features = np.vstack([real_features, synthetic_features])
     labels = np.r_[np.zeros(rows), np.ones(rows)]
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
     with threadpool_limits(limits=1, user_api="openmp"):
-        scores = cross_val_score(_classifier(categorical, seed), features, labels, cv=folds, scoring="roc_auc")
+        scores = cross_val_score(
+            _classifier(categorical, seed), features, labels, cv=folds, scoring="roc_auc", error_score="raise"
+        )
     return DetectionMetrics(float(scores.mean()), reference, rows, rows, FOLDS)
 
 
@@ -159,11 +166,14 @@ def _class_indexes(column: pa.ChunkedArray, classes: list[str]) -> np.ndarray:
 def _fit_probabilities(
     train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, categorical: np.ndarray, classes: int, seed: int
 ) -> np.ndarray:
-    """Return test rows x classes probabilities; a class missing from the training rows gets 0."""
+    """Return test rows x classes probabilities; a class missing from the training rows gets 0.
+
+    With one class or no feature column there is nothing to learn: every row gets the same scores.
+    """
     probabilities = np.zeros((len(test_x), classes))
     present = np.unique(train_y[train_y >= 0])
-    if len(present) < 2:
-        probabilities[:, present] = 1.0  # one class only: the same score for every row, an AUC of 0.5
+    if len(present) < 2 or not train_x.shape[1]:
+        probabilities[:, present] = 1.0  # the same score for every row, an AUC of 0.5
         return probabilities
     keep = train_y >= 0
     with threadpool_limits(limits=1, user_api="openmp"):

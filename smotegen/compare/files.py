@@ -114,6 +114,8 @@ def compare_files(settings: CompareSettings, progress: ProgressCallback | None =
 
 def _read_frame(path: Path, settings: CompareSettings, role: str) -> tuple[pd.DataFrame, list[str]]:
     frame = read_table(path, settings.delimiter, settings.encoding)
+    if frame.empty:
+        raise SmotegenError(f"{role} file {str(path)!r} has no rows; it needs a header row and data rows")
     normalised = normalise(frame, whole_floats_to_integers=path.suffix != ".parquet")
     return normalised.frame, [f"{role} table: {warning}" for warning in normalised.warnings]
 
@@ -196,6 +198,8 @@ def scan_synthetic(
                 progress(table.num_rows)
     except (pa.ArrowInvalid, OSError) as error:
         raise SmotegenError(f"cannot read synthetic file {str(settings.synthetic)!r}: {_first_line(error)}") from error
+    if not stats.rows:
+        raise SmotegenError(f"synthetic file {str(settings.synthetic)!r} has no rows; there is nothing to compare")
     return stats, copies
 
 

@@ -96,7 +96,7 @@ def privacy_metrics(
         baseline = "real rows to their closest other real row"
     else:
         baseline_distances = np.array([np.nan])
-        baseline = "none: the real table has one row"
+        baseline = "no baseline: the real table has one row"
 
     exact_copies, estimated = copies
     return PrivacyMetrics(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from smotegen.compare.report import (
     ComparisonReport,
     DiscreteColumnMetrics,
@@ -110,8 +112,9 @@ def _render_pairs_and_rows(report: ComparisonReport) -> list[str]:
     utility = report.utility
     if utility:
         lines.append(
-            f"Utility for {utility.target!r} on {utility.test_rows:,} held-out rows: AUC {utility.auc_synthetic:.3f} "
-            f"trained on {utility.synthetic_train_rows:,} synthetic rows, {utility.auc_real:.3f} trained on "
+            f"Utility for {utility.target!r} on {utility.test_rows:,} held-out rows: "
+            f"AUC {_number(utility.auc_synthetic, '.3f')} trained on {utility.synthetic_train_rows:,} synthetic rows, "
+            f"{_number(utility.auc_real, '.3f')} trained on "
             f"{utility.real_train_rows:,} real rows (ratio {_number(utility.ratio, '.3f')})"
         )
     privacy = report.privacy
@@ -119,10 +122,12 @@ def _render_pairs_and_rows(report: ComparisonReport) -> list[str]:
         copies = f"{privacy.exact_copies:,} ({privacy.exact_copy_share:.3%})"
         if privacy.exact_copies_estimated:
             copies = f"about {copies}, estimated from the row sample"
+        baseline = privacy.baseline
+        if math.isfinite(privacy.baseline_median):
+            baseline = f"{privacy.baseline_median:.3f} for {baseline}"
         lines.append(
             f"Privacy: median distance to the closest real row {privacy.synthetic_median:.3f} for "
-            f"{privacy.distance_rows:,} synthetic rows, {privacy.baseline_median:.3f} for {privacy.baseline}; "
-            f"exact copies of real rows: {copies}"
+            f"{privacy.distance_rows:,} synthetic rows, {baseline}; exact copies of real rows: {copies}"
         )
     if report.holdout_summary:
         figures = ", ".join(
@@ -133,7 +138,7 @@ def _render_pairs_and_rows(report: ComparisonReport) -> list[str]:
 
 
 def _number(value: float | None, spec: str = ".4g") -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     if isinstance(value, int):
         return f"{value:,}"

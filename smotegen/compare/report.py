@@ -94,7 +94,10 @@ class UtilityMetrics:
 
     @property
     def ratio(self) -> float | None:
-        return self.auc_synthetic / self.auc_real if self.auc_real > 0 else None
+        """The synthetic AUC over the real one, None when the held-out rows cannot be scored."""
+        if not (math.isfinite(self.auc_synthetic) and math.isfinite(self.auc_real)) or self.auc_real <= 0:
+            return None
+        return self.auc_synthetic / self.auc_real
 
 
 @dataclass
@@ -149,7 +152,7 @@ class ComparisonReport:
         values["dcr_median_baseline"] = privacy.baseline_median if privacy else None
         values["exact_copies"] = privacy.exact_copies if privacy else None
         values["exact_copy_share"] = privacy.exact_copy_share if privacy else None
-        return values
+        return _finite(values)
 
     def to_dict(self) -> dict:
         data = asdict(self)
