@@ -39,7 +39,7 @@ MAX_INTEGER_KEY_SPAN = 10
 
 MAX_DECIMALS = 6
 
-# A value is a spike (the zero of a zero-inflated count) when it holds at least
+# A value is a spike (the zero of a zero-inflated count) when it has at least
 # SPIKE_MIN_SHARE of a column's values and SPIKE_RATIO times the share of each
 # adjacent observed value. Synthetic rows keep spike values exactly.
 SPIKE_MIN_SHARE = 0.05
@@ -64,7 +64,7 @@ INTERPOLATED_KINDS = (Kind.CONTINUOUS, Kind.INTEGER, Kind.DATETIME)
 
 @dataclass
 class ColumnSpec:
-    """What one column is and the facts about it that generation needs."""
+    """A column's kind, the reason for it, and the facts about it that generation needs."""
 
     name: str
     kind: Kind
@@ -118,7 +118,7 @@ def _check_overrides(df: pd.DataFrame, options: TypingOptions) -> None:
         raise UsageError(f"column {sorted(clash)[0]!r} is named by both --categorical and --numeric; keep one")
     for name in options.numeric:
         if not _is_number_dtype(df[name]):
-            raise UsageError(f"--numeric {name!r}: the column holds text, not numbers; drop the option")
+            raise UsageError(f"--numeric {name!r}: the column contains text, not numbers; drop the option")
 
 
 def _is_number_dtype(series: pd.Series) -> bool:
@@ -161,7 +161,7 @@ def _numeric_spec(series: pd.Series, present: pd.Series, name: str, distinct: in
     infinite = int(np.isinf(values).sum())
     if infinite:
         raise SmotegenError(
-            f"column {name!r} holds {infinite} infinite value(s); replace them with a number or a blank"
+            f"column {name!r} contains {infinite} infinite value(s); replace them with a number or a blank"
         )
 
     whole = bool(np.all(values == np.round(values)))

@@ -7,7 +7,7 @@ the nearest row), or equal shares (``--balance``), or shares given by the user.
 Without ``--by`` the whole sample is one group.
 
 Output row ``r`` belongs to the group whose range of a pseudo-random
-permutation of ``[0, rows)`` holds ``r``'s image, so groups are interleaved,
+permutation of ``[0, rows)`` contains ``r``'s image, so groups are interleaved,
 the counts are exact, and any chunk or part of the output can be assigned
 without knowing the others.
 """
@@ -28,7 +28,7 @@ MISSING_LABEL = "<missing>"
 
 @dataclass
 class GroupSettings:
-    """How the output is split over groups of the ``by`` columns."""
+    """Group settings: the ``by`` columns and each group's share of the output."""
 
     by: tuple[str, ...] = ()
     balance: bool = False
@@ -37,7 +37,7 @@ class GroupSettings:
 
     def validate(self) -> None:
         if (self.balance or self.shares) and not self.by:
-            raise UsageError("--balance and --shares need --by COLUMN to say which column holds the groups")
+            raise UsageError("--balance and --shares need --by COLUMN to name the column of the groups")
         if self.balance and self.shares:
             raise UsageError("--balance and --shares both set the group shares; keep one")
         if self.small_groups not in SMALL_GROUP_RULES:

@@ -66,7 +66,7 @@ SPREAD_WEIGHT_MOMENTS = (SPREAD_MAX_WEIGHT / 2, SPREAD_MAX_WEIGHT**2 / 3)  # E[u
 
 @dataclass
 class ModelSettings:
-    """How the model is fitted: neighbours, interpolation method and column overrides."""
+    """Model settings: neighbours, interpolation method, column overrides, groups and privacy guards."""
 
     neighbors: int = 5
     method: str = "spread"

@@ -117,7 +117,7 @@ DISTANCE_SAMPLE_ROWS = 100_000
 
 @dataclass
 class PrivacySettings:
-    """What the generated rows must not be: copies of sample rows, or closer than a quantile."""
+    """Privacy settings: whether copies of sample rows are allowed, and the minimum distance quantile."""
 
     allow_copies: bool = False
     min_distance: float | None = None
@@ -131,7 +131,7 @@ class PrivacySettings:
 
 @dataclass
 class GuardCounts:
-    """What the guards did over a run."""
+    """Counts of the rows the guards checked, rejected and kept over a run."""
 
     rows: int = 0
     copies: int = 0

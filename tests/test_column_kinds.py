@@ -49,7 +49,7 @@ def test_infinite_value_is_error_naming_column(tmp_path):
     sample = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0, np.nan, 6.0, 7.5, 8.0], "b": [1.0] * 7 + [np.inf]})
     run = expand_frame(sample, tmp_path, 100, "-k", "2")
     assert run.result.exit_code == 1
-    assert "column 'b' holds 1 infinite value(s)" in run.result.output
+    assert "column 'b' contains 1 infinite value(s)" in run.result.output
 
 
 def test_missing_share_kept_without_infinite_column(tmp_path):
@@ -296,7 +296,7 @@ def test_override_conflicts_are_usage_errors():
     sample = pd.DataFrame({"a": [1, 2, 3, 4], "b": ["x", "y", "x", "y"]})
     with pytest.raises(UsageError, match="--categorical 'zz': no such column"):
         SmoteModel(ModelSettings(neighbors=1, typing=TypingOptions(categorical=("zz",)))).fit(sample)
-    with pytest.raises(UsageError, match="--numeric 'b': the column holds text"):
+    with pytest.raises(UsageError, match="--numeric 'b': the column contains text"):
         SmoteModel(ModelSettings(neighbors=1, typing=TypingOptions(numeric=("b",)))).fit(sample)
     with pytest.raises(SmotegenError):
         SmoteModel(ModelSettings(neighbors=1, typing=TypingOptions(categorical=("a",), numeric=("a",)))).fit(sample)
