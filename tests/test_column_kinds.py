@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from smotegen import Kind, ModelSettings, SmotegenError, SmoteModel, TypingOptions, UsageError
-from tests.conftest import assert_invariants, expand_frame
+from tests.conftest import assert_invariants, expand_frame, run_cli
 
 
 def kinds_of(frame: pd.DataFrame, **typing: tuple[str, ...]) -> dict[str, Kind]:
@@ -177,7 +177,6 @@ def test_blank_cells_in_number_column_warn(tmp_path):
 def test_duplicate_parquet_columns_rejected(tmp_path):
     source = tmp_path / "sample.parquet"
     pq.write_table(pa.table([pa.array([1, 2, 3]), pa.array([4, 5, 6])], names=["a", "a"]), source)
-    from tests.conftest import run_cli
 
     result = run_cli("expand", source, tmp_path / "out.parquet", "-n", "10")
     assert result.exit_code == 1
@@ -300,3 +299,44 @@ def test_override_conflicts_are_usage_errors():
         SmoteModel(ModelSettings(neighbors=1, typing=TypingOptions(numeric=("b",)))).fit(sample)
     with pytest.raises(SmotegenError):
         SmoteModel(ModelSettings(neighbors=1, typing=TypingOptions(categorical=("a",), numeric=("a",)))).fit(sample)
+
+
+def test_sparse_column_in_all_missing_chunks(tmp_path):
+    values = np.full(1_000, np.nan)
+    values[0] = 3.25
+    sample = pd.DataFrame({"rare": values, "v": np.arange(1_000) * 0.5, "t": ["x", "y"] * 500})
+    run = expand_frame(sample, tmp_path, 5_000, "--chunk-size", "7")
+    assert run.result.exit_code == 0, run.result.output
+    assert pa.types.is_floating(pq.read_schema(run.output).field("rare").type)
+    assert run.frame["rare"].isna().mean() > 0.99
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_outputs_read_back_with_same_kinds(tmp_path, suffix):
+    rng = np.random.default_rng(21)
+    rows = 200
+    sample = pd.DataFrame(
+        {
+            "id": [f"AC-{n:05d}" for n in rng.choice(90_000, rows, replace=False)],
+            "amount": rng.gamma(2, 10, rows).round(2),
+            "count": rng.poisson(30, rows),
+            "area": rng.choice([408, 415, 510], rows),
+            "flag": rng.random(rows) < 0.3,
+            "plan": rng.choice(["a", "b", "c"], rows),
+            "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, rows), unit="D"),
+            "gappy": pd.array(np.where(rng.random(rows) < 0.1, None, rng.integers(0, 500, rows)), dtype="Int64"),
+        }
+    )
+    source = tmp_path / f"sample{suffix}"
+    if suffix == ".csv":
+        sample.assign(day=sample["day"].dt.strftime("%Y-%m-%d")).to_csv(source, index=False)
+    else:
+        sample.to_parquet(source, index=False)
+    output = tmp_path / f"out{suffix}"
+    assert run_cli("expand", source, output, "-n", "3000", "--seed", "1").exit_code == 0
+
+    def kinds(path):
+        frame = pq.read_table(path).to_pandas() if path.suffix == ".parquet" else pd.read_csv(path)
+        return {s.name: s.kind for s in SmoteModel().fit(frame, whole_floats_to_integers=path.suffix == ".csv").specs}
+
+    assert kinds(output) == kinds(source)
