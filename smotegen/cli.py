@@ -6,6 +6,7 @@ by SIGINT (Ctrl-C), 143 terminated by SIGTERM.
 
 from __future__ import annotations
 
+import importlib
 import re
 import signal
 import sys
@@ -51,7 +52,26 @@ class RowCount(click.ParamType):
         return number
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group that imports a command's module only when that command is looked up.
+
+    ``compare`` needs scikit-learn, whose import takes longer than expanding a
+    sample to a million rows, so ``expand`` runs without importing it.
+    """
+
+    lazy_commands = {"compare": "smotegen.cli_compare:compare"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.lazy_commands:
+            return super().get_command(ctx, name)
+        module, attribute = self.lazy_commands[name].split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smotegen")
 def main() -> None:
     """Make large synthetic tables that look like a small sample."""
@@ -198,7 +218,3 @@ def _fail(message: str, exit_code: int, verbose: bool) -> None:
     click.echo(f"smotegen: error: {message}", err=True)
     sys.exit(exit_code)
 
-
-from smotegen.cli_compare import compare  # noqa: E402
-
-main.add_command(compare)

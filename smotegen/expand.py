@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from smotegen.compare.build import ComparedTable, compare_run
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
 from smotegen.parallel import Chunk, generate_in_order, plan_chunks
@@ -139,6 +138,10 @@ def expand_file(
         privacy=model.guard.summary() if model.guard is not None else None,
     )
     if settings.compare:
+        # Imported here because the comparison needs scikit-learn, whose import
+        # takes longer than generating a million rows.
+        from smotegen.compare.build import ComparedTable, compare_run
+
         sample_side = ComparedTable(report.input, sample_stats)
         synthetic_side = ComparedTable(report.output, synthetic_stats)
         report.comparison = compare_run(model.specs, sample_side, synthetic_side, seed)

@@ -16,7 +16,6 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from smotegen.errors import UsageError
 from smotegen.keys import _mix
@@ -89,6 +88,10 @@ class DistanceGuard:
     """Find synthetic rows closer to the sample than the sample's own rows are to each other."""
 
     def __init__(self, features: np.ndarray, quantile: float) -> None:
+        # Imported here because only this opt-in guard needs scikit-learn, whose
+        # import takes longer than generating a million rows.
+        from sklearn.neighbors import NearestNeighbors
+
         self.search = NearestNeighbors(n_neighbors=2).fit(features)
         own, _ = self.search.kneighbors(features)
         self.baseline = own[:, 1]  # each sample row's distance to its closest other row

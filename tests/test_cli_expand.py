@@ -13,6 +13,7 @@ import sys
 import termios
 from pathlib import Path
 
+import click
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -309,7 +310,9 @@ def test_python_module_entry_point(usage_csv, tmp_path):
 def test_every_command_and_option_has_help():
     from smotegen.cli import main
 
-    for name, command in main.commands.items():
+    context = click.Context(main)
+    for name in main.list_commands(context):
+        command = main.get_command(context, name)
         assert command.help, f"{name} has no help text"
         for parameter in command.params:
             if parameter.param_type_name == "option":
