@@ -106,7 +106,8 @@ def _render_pairs_and_rows(report: ComparisonReport) -> list[str]:
     if detection:
         lines.append(
             f"Detection: AUC {detection.auc:.3f} telling {detection.synthetic_rows:,} synthetic rows from "
-            f"{detection.real_rows:,} {detection.reference} ({detection.folds}-fold cross-validation; "
+            f"{detection.real_rows:,} {detection.reference} (mean of {detection.draws} draws, "
+            f"{detection.auc_min:.3f} to {detection.auc_max:.3f}, each by {detection.folds}-fold cross-validation; "
             "0.5 = indistinguishable)"
         )
     utility = report.utility

@@ -78,6 +78,10 @@ class DetectionMetrics:
     real_rows: int
     synthetic_rows: int
     folds: int
+    # The lowest and highest AUC over the draws of compared rows whose mean ``auc`` is.
+    auc_min: float
+    auc_max: float
+    draws: int
 
 
 @dataclass
