@@ -265,18 +265,30 @@ class SmoteModel:
         return _Draws(base, slot, weight, coins)
 
     def _numeric_values(self, draws: _Draws, neighbour: np.ndarray) -> np.ndarray:
-        """Return the finished numeric values (rows x interpolated columns), rounded and clipped."""
-        origin = self._numeric[draws.base]
-        step = np.nan_to_num(self._numeric[neighbour] - origin)  # a missing neighbour value: no step
-        spike = self._spike[draws.base]
-        step[spike | self._spike[neighbour]] = 0.0  # spikes are neither left nor reached by a step
-        values = origin + draws.weight[:, None] * step
-        values = self._correction.apply(values, draws.group)
-        values[spike] = origin[spike]
-        if len(self.groups.members) > 1:
-            values = np.clip(values, self._group_minimum[draws.group], self._group_maximum[draws.group])
+        """Return the finished numeric values (rows x interpolated columns), rounded and clipped.
+
+        Works column by column on a column-major result: the temporaries are
+        one column long, and the columns come out contiguous for Arrow.
+        """
+        values = np.empty((len(neighbour), len(self._numeric_specs)), order="F")
+        grouped = len(self.groups.members) > 1
+        group = draws.group if grouped else 0  # with one group, its corrections are scalars
+        correction = self._correction
         for i, spec in enumerate(self._numeric_specs):
-            values[:, i] = np.clip(_round(spec, values[:, i]), spec.minimum, spec.maximum)
+            column = self._numeric[:, i]
+            origin = column[draws.base]
+            step = np.nan_to_num(column[neighbour] - origin, copy=False)  # a missing neighbour value: no step
+            spike = self._spike[:, i]
+            base_spike = spike[draws.base]
+            step[base_spike | spike[neighbour]] = 0.0  # spikes are neither left nor reached by a step
+            interpolated = origin + draws.weight * step
+            interpolated = correction.target_mean[group, i] + correction.scale[group, i] * (
+                interpolated - correction.generated_mean[group, i]
+            )
+            interpolated[base_spike] = origin[base_spike]
+            if grouped:
+                interpolated = np.clip(interpolated, self._group_minimum[group, i], self._group_maximum[group, i])
+            values[:, i] = np.clip(_round(spec, interpolated), spec.minimum, spec.maximum)
         return values
 
     def _discrete_codes(self, draws: _Draws, neighbour: np.ndarray) -> np.ndarray:
@@ -378,20 +390,17 @@ def _code_matrix(frame: pd.DataFrame, specs: list[ColumnSpec]) -> np.ndarray:
     codes = np.full((len(frame), len(specs)), -1, dtype=np.int32)
     for i, spec in enumerate(specs):
         if spec.levels:
+            # A hash lookup per value: the levels are unique under pandas' equality, as
+            # pd.unique found them, and missing values are not levels, so they get -1.
             values = frame[spec.name].to_numpy(dtype=object)
-            lookup = {level: code for code, level in enumerate(spec.levels)}
-            codes[:, i] = [lookup.get(v, -1) if not _is_missing(v) else -1 for v in values]
+            codes[:, i] = pd.Index(spec.levels, dtype=object).get_indexer(values)
     return codes
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 
 
 def _level_array(spec: ColumnSpec, field_type: pa.DataType, series: pd.Series) -> pa.Array:
     if pa.types.is_dictionary(field_type):
-        categories = list(series.cat.categories)
-        positions = [categories.index(level) for level in spec.levels]
+        categories = series.cat.categories
+        positions = categories.get_indexer(spec.levels)
         dictionary = pa.array(categories, type=field_type.value_type)
         return pa.DictionaryArray.from_arrays(pa.array(positions, type=field_type.index_type), dictionary)
     if not spec.levels:
