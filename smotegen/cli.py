@@ -18,8 +18,8 @@ from pathlib import Path
 import click
 
 from smotegen.columns import TypingOptions
-from smotegen.errors import SmotegenError
-from smotegen.expand import DEFAULT_CHUNK_ROWS, ExpandSettings, expand_file
+from smotegen.errors import SmotegenError, UsageError
+from smotegen.expand import DEFAULT_CHUNK_ROWS, ENGINES, ExpandSettings, expand_file
 from smotegen.groups import GroupSettings, parse_shares
 from smotegen.model import METHODS, ModelSettings
 from smotegen.parts import PART_ROWS
@@ -91,11 +91,22 @@ def main() -> None:
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS, show_default=True,
               help="Rows generated and written per step; bounds memory, never changes the output.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Chunks generated at the same time, in threads; never changes the output.")
+              help="Chunks generated at the same time, in threads; with --engine dask and no --scheduler, "
+                   "the worker processes of the LocalCluster. Never changes the output.")
 @click.option("--part-rows", type=click.IntRange(min=1), metavar="ROWS",
               help=f"Folder OUTPUT only: rows per Parquet part file  [default: {PART_ROWS:,}].")
 @click.option("--part", type=click.IntRange(min=0), metavar="INDEX",
               help="Folder OUTPUT only: write only part INDEX (from 0), the same file that a full run writes.")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Folder OUTPUT only: generate the parts here in threads (local), or as one Dask task per part "
+                   "(dask, needs pip install smotegen[dask]). Never changes the output.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: the address of a running Dask scheduler, for example tcp://10.0.0.5:8786; "
+                   "OUTPUT must be on storage every worker mounts at the same path. "
+                   "Without it, a LocalCluster of --jobs workers runs on this machine.")
+@click.option("--resume", is_flag=True,
+              help="Folder OUTPUT only: continue an interrupted run, keeping the parts it finished; "
+                   "the result has the same bytes as an uninterrupted run.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists, once the new file is complete.")
 @click.option("--categorical", multiple=True, metavar="COLUMN", help="Treat a numeric column as categories.")
 @click.option("--numeric", multiple=True, metavar="COLUMN", help="Interpolate a column of few distinct numbers.")
@@ -126,7 +137,8 @@ def expand(input_path: Path, output_path: str, quiet: bool, verbose: bool, repor
     """Write ROWS synthetic rows that look like INPUT (.csv, .csv.gz, .parquet) to OUTPUT.
 
     OUTPUT is a .csv or .parquet file, or a folder (a path ending with /) that
-    receives a Parquet dataset: part files of --part-rows rows each.
+    receives a Parquet dataset: part files of --part-rows rows each, and
+    _manifest.json, written last, that lists them.
     """
     with user_errors(verbose):
         settings = _expand_settings(options, compare=report_json is not None)
@@ -142,6 +154,10 @@ def expand(input_path: Path, output_path: str, quiet: bool, verbose: bool, repor
 
 def _expand_settings(options: dict, compare: bool) -> ExpandSettings:
     """Group the expand command's options into the core's settings objects."""
+    jobs_source = click.get_current_context().get_parameter_source("jobs")
+    if options["scheduler"] and jobs_source is not click.core.ParameterSource.DEFAULT:
+        raise UsageError("--jobs sets the workers of a LocalCluster, and --scheduler uses a running cluster's; "
+                         "drop one of them")
     model = ModelSettings(
         neighbors=options["neighbors"],
         method=options["method"],
@@ -166,6 +182,9 @@ def _expand_settings(options: dict, compare: bool) -> ExpandSettings:
         encoding=options["encoding"],
         model=model,
         compare=compare,
+        engine=options["engine"],
+        scheduler=options["scheduler"],
+        resume=options["resume"],
     )
 
 

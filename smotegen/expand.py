@@ -13,9 +13,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from smotegen.errors import SmotegenError, UsageError
+from smotegen.manifest import Journal, StagedDataset, dataset_settings, plan_staging, previous_seed, staged_writing
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
 from smotegen.parallel import Chunk, generate_in_order, plan_chunks
-from smotegen.parts import PART_ROWS, DatasetWriter, atomic_folder, check_output_folder, check_part_index, plan_parts
+from smotegen.parts import PART_ROWS, DatasetWriter, check_output_folder, check_part_index, plan_parts
 from smotegen.reading import INPUT_FORMATS, format_of, read_table
 from smotegen.report import Report, build_column_reports
 from smotegen.stats import TableStats
@@ -25,6 +26,9 @@ from smotegen.writing import ChunkWriter, atomic_output, check_output_path, is_f
 # columns): 131,072 rows keep numpy and Arrow overheads below 5% of the run
 # while a chunk stays near 40 MiB.
 DEFAULT_CHUNK_ROWS = 16 * BLOCK_ROWS
+
+# Engines that generate the parts of a folder output: threads here, or Dask tasks.
+ENGINES = ("local", "dask")
 
 
 @dataclass
@@ -45,6 +49,11 @@ class ExpandSettings:
     model: ModelSettings = field(default_factory=ModelSettings)
     # Add the comparison metrics of the output against the sample to the report.
     compare: bool = False
+    # Folder output only: the engine, the Dask scheduler's address (None: a LocalCluster
+    # of ``jobs`` workers), and whether to continue an interrupted run.
+    engine: str = "local"
+    scheduler: str | None = None
+    resume: bool = False
 
     def validate(self) -> None:
         if self.rows < 1:
@@ -69,6 +78,25 @@ class ExpandSettings:
             if value is not None:
                 raise UsageError(f"{option} applies only to a folder OUTPUT; end OUTPUT with / to write parts")
 
+    def check_engine(self, folder: bool) -> None:
+        """Reject --engine, --scheduler and --resume where they do not apply."""
+        if self.engine not in ENGINES:
+            raise UsageError(f"--engine {self.engine!r}: must be one of {', '.join(ENGINES)}")
+        if self.scheduler is not None and self.engine != "dask":
+            raise UsageError("--scheduler applies only to --engine dask; add --engine dask")
+        if self.engine == "dask" and not folder:
+            raise UsageError("--engine dask writes a folder of part files; end OUTPUT with /")
+        if self.engine == "dask" and self.part is not None:
+            raise UsageError("--part writes one part on this machine; drop --engine dask, or drop --part")
+        if self.resume and not folder:
+            raise UsageError("--resume applies only to a folder OUTPUT; end OUTPUT with / to write parts")
+        if self.resume and self.part is not None:
+            raise UsageError("--resume continues a whole dataset, and --part writes one part file; drop one of them")
+        if self.engine == "dask":
+            from smotegen.dask_engine import require_distributed
+
+            require_distributed()
+
 
 ProgressCallback = Callable[[int], None]
 
@@ -86,17 +114,28 @@ def expand_file(
     format_of(source, INPUT_FORMATS, "input")
     folder = is_folder_output(output)
     settings.check_output_kind(folder)
+    settings.check_engine(folder)
     output = Path(output)
     parts = plan_parts(settings.rows, settings.part_rows or PART_ROWS) if folder else []
     selected = parts if settings.part is None else [parts[settings.part]]
-    if folder:
-        check_output_folder(output, settings.overwrite, [source], None if settings.part is None else selected[0])
-        kind = "parquet"
-    else:
+    kind = "parquet"
+    if not folder:
         kind = check_output_path(output, settings.overwrite, [source])
-    seed = settings.seed if settings.seed is not None else secrets.randbits(32)
+    elif settings.part is not None:
+        check_output_folder(output, settings.overwrite, [source], selected[0])
+    seed = settings.seed
+    if seed is None and settings.resume:
+        seed = previous_seed(output)
+    if seed is None:
+        seed = secrets.randbits(32)
 
     sample = read_table(source, settings.delimiter, settings.encoding)
+    staged = None
+    if folder and settings.part is None:
+        # A whole dataset is checked here, once the sample's checksum is known.
+        run = dataset_settings(source, settings, settings.part_rows or PART_ROWS, seed)
+        staged = plan_staging(output, run, settings.resume, settings.overwrite, [source])
+        selected = [part for part in parts if part.index not in staged.finished]
     model = SmoteModel(settings.model).fit(sample, whole_floats_to_integers=source.suffix != ".parquet")
     model.prepare(settings.rows)
     sample_stats = TableStats(model.schema)
@@ -110,16 +149,28 @@ def expand_file(
         written = output
     synthetic_stats = TableStats(model.schema)
     try:
-        with _open_output(output, kind, folder, settings.part is not None, model.schema) as write:
-            tables = generate_in_order(model, chunks, seed, settings.jobs)
-            with contextlib.closing(tables):
-                for chunk, table in tables:
-                    write(chunk, table)
-                    synthetic_stats.update(table, chunk.start)
-                    if progress:
-                        progress(table.num_rows)
-    except OSError as error:
-        raise SmotegenError(f"failed to write {str(written)!r}: {error.strerror or error}") from error
+        if settings.engine == "dask" and selected:
+            from smotegen.dask_engine import write_parts_on_dask
+
+            with staged_writing(staged) as journal:
+                write_parts_on_dask(model, selected, seed, journal, settings, synthetic_stats, progress)
+        elif staged is None or not staged.complete:
+            with _open_output(output, kind, folder, settings.part is not None, model.schema, staged) as write:
+                tables = generate_in_order(model, chunks, seed, settings.jobs)
+                with contextlib.closing(tables):
+                    for chunk, table in tables:
+                        write(chunk, table)
+                        synthetic_stats.update(table, chunk.start)
+                        if progress:
+                            progress(table.num_rows)
+    except (OSError, SmotegenError) as error:
+        raise _write_error(error, written, staged) from error
+    warnings = model.run_warnings()
+    if staged is not None and len(selected) < len(parts):
+        warnings.append(
+            f"--resume: {len(parts) - len(selected):,} of {len(parts):,} parts were already complete and were kept; "
+            f"the synthetic statistics cover only the {synthetic_stats.rows:,} rows written now"
+        )
 
     report = Report(
         input=str(source),
@@ -131,7 +182,7 @@ def expand_file(
         neighbors=settings.model.neighbors,
         seconds=time.perf_counter() - started,
         columns=build_column_reports(model.specs, sample_stats, synthetic_stats),
-        warnings=model.run_warnings(),
+        warnings=warnings,
         quantile_rows=synthetic_stats.row_sample.num_rows,
         groups=model.group_summary(),
         group_columns=list(settings.model.groups.by),
@@ -148,12 +199,26 @@ def expand_file(
     return report
 
 
+def _write_error(error: OSError | SmotegenError, written: Path, staged: StagedDataset | None) -> SmotegenError:
+    """Return the error to report for a failed write, saying where finished parts are kept."""
+    if isinstance(error, OSError):
+        message = f"failed to write {str(written)!r}: {error.strerror or error}"
+    else:
+        message = str(error)
+    if staged is not None and staged.finished and staged.folder.exists():
+        message += (
+            f"; {len(staged.finished):,} finished part(s) are kept in {str(staged.folder)!r}: "
+            "rerun with --resume to continue"
+        )
+    return type(error)(message) if isinstance(error, SmotegenError) else SmotegenError(message)
+
+
 ChunkSink = Callable[[Chunk, pa.Table], None]
 
 
 @contextlib.contextmanager
 def _open_output(
-    output: Path, kind: str, folder: bool, single_part: bool, schema: pa.Schema
+    output: Path, kind: str, folder: bool, single_part: bool, schema: pa.Schema, staged: StagedDataset | None
 ) -> Iterator[ChunkSink]:
     """Yield a function that writes chunks in order to ``output``, which appears only once complete."""
     if not folder:
@@ -164,8 +229,17 @@ def _open_output(
         with DatasetWriter(output, schema, atomic_parts=True) as writer:
             yield lambda chunk, table: writer.write(chunk.part, table)
     else:
-        with atomic_folder(output) as temporary, DatasetWriter(temporary, schema, atomic_parts=False) as writer:
+        with staged_writing(staged) as journal, _journaled_writer(journal, schema) as writer:
             yield lambda chunk, table: writer.write(chunk.part, table)
+
+
+def _journaled_writer(journal: Journal, schema: pa.Schema) -> DatasetWriter:
+    """Return a writer of part files into the staging folder that records each finished part.
+
+    Each part goes through a temporary file, so a part file kept for
+    ``--resume`` after an interruption is never cut short.
+    """
+    return DatasetWriter(journal.folder, schema, atomic_parts=True, on_part_closed=journal.add_part)
 
 
 def sample_table(model: SmoteModel) -> pa.Table:

@@ -7,11 +7,12 @@ pure function of the seed and their row numbers, so a part's file depends only
 on the sample, the settings, the seed, ``-n``, the part size and its index:
 it can be regenerated alone (``--part i``), on any machine, with the same bytes.
 
-A whole dataset is written into a temporary folder beside the target, which
-takes the target's name only once every part is complete. A single part is
-written to a temporary file in the target folder and renamed when complete.
-Readers such as ``pyarrow.dataset`` skip names that start with a dot, so they
-never see either kind of temporary output.
+A whole dataset is written into a staging folder beside the target, which
+takes the target's name only once every part is complete and the manifest is
+written (see ``smotegen.manifest``). A single part is written to a temporary
+file in the target folder and renamed when complete. Readers such as
+``pyarrow.dataset`` skip names that start with a dot, so they never see either
+kind of temporary output.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from smotegen.errors import UsageError
-from smotegen.writing import ChunkWriter, atomic_output, current_umask
+from smotegen.writing import ChunkWriter, atomic_output
 
 # Rows per part file by default: 8 Parquet row groups of 131,072 rows, so that
 # 10M rows make 10 parts, each large enough to read efficiently.
@@ -88,20 +89,8 @@ def check_output_folder(output: Path, overwrite: bool, inputs: list[Path], part:
         raise UsageError(f"output folder {str(output)!r} is not empty; pass --overwrite to replace it")
 
 
-@contextlib.contextmanager
-def atomic_folder(output: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``output`` that replaces it only on success."""
-    temporary = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent))
-    try:
-        yield temporary
-        os.chmod(temporary, 0o777 & ~current_umask())
-        _replace_folder(temporary, output)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-
-
-def _replace_folder(new: Path, target: Path) -> None:
+def replace_folder(new: Path, target: Path) -> None:
+    """Give folder ``new`` the name ``target``, replacing a folder of that name."""
     # rename(2) replaces a missing or empty folder in one step. A folder with
     # files is first moved aside, so the target name never shows a mix of old
     # and new parts. The name is missing only between the two renames.
@@ -118,13 +107,21 @@ class DatasetWriter:
     """Write chunks of a partitioned output in row order, one Parquet file per part.
 
     Chunks must not straddle parts; ``write`` opens a part's file at its
-    first chunk and closes the previous part's file.
+    first chunk and closes the previous part's file. ``on_part_closed`` is
+    called with each part once its file is complete.
     """
 
-    def __init__(self, folder: Path, schema: pa.Schema, atomic_parts: bool) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        schema: pa.Schema,
+        atomic_parts: bool,
+        on_part_closed: Callable[[Part], None] | None = None,
+    ) -> None:
         self.folder = folder
         self.schema = schema
         self.atomic_parts = atomic_parts
+        self.on_part_closed = on_part_closed
         self._part: Part | None = None
         self._stack = contextlib.ExitStack()
         self._writer: ChunkWriter | None = None
@@ -146,10 +143,15 @@ class DatasetWriter:
         self._stack.close()
         self._stack = contextlib.ExitStack()
         self._writer = None
+        if self._part is not None and self.on_part_closed is not None:
+            self.on_part_closed(self._part)
 
     def __enter__(self) -> DatasetWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self._close_part()
+            return
         # On error, the exit stack removes a temporary part file and closes the writer.
         self._stack.__exit__(*exc_info)

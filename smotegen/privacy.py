@@ -12,6 +12,7 @@ the same scaled space as the neighbour search.
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 
@@ -143,6 +144,15 @@ class GuardCounts:
     kept_after_retries: int = 0
     distances: list = field(default_factory=list)
 
+    def merge(self, other: GuardCounts) -> None:
+        """Add the counts of ``other``, whose rows come after the rows counted here."""
+        self.rows += other.rows
+        self.copies += other.copies
+        self.too_close += other.too_close
+        self.rejected += other.rejected
+        self.kept_after_retries += other.kept_after_retries
+        self.distances.extend(other.distances)
+
 
 class PrivacyGuard:
     """Reject generated rows that copy or nearly copy a sample row, and redraw them."""
@@ -170,6 +180,22 @@ class PrivacyGuard:
         self.counts = GuardCounts()
         self.distance_stride = 1
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        # A lock cannot be pickled: a copy sent to another process gets its own.
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def with_new_counts(self) -> PrivacyGuard:
+        """Return a copy that shares the guards but counts its rows from zero."""
+        guard = copy.copy(self)
+        guard.counts = GuardCounts()
+        return guard
 
     @property
     def active(self) -> bool:

@@ -66,23 +66,26 @@ def fit_correction(
     mean_weight, mean_square_weight = weight_moments
     sample = numeric[base_rows]
     free = ~np.isnan(sample) & ~fixed[base_rows]
-    origin = np.broadcast_to(sample[:, None, :], (len(base_rows), neighbours.shape[1], columns))
-    steps = np.nan_to_num(numeric[neighbours] - origin)  # a missing neighbour value: no step
-    steps = np.where(fixed[neighbours], 0.0, steps)
-    pair_weights = (valid / valid.sum(axis=1)[:, None])[:, :, None]
-    pair_weights = np.where(free[:, None, :], pair_weights, 0.0)
+    pair_shares = valid / valid.sum(axis=1)[:, None]  # base rows x k, each row's slots sum to 1
     row_weights_2d = free.astype(float)
-    numeric = sample
+    generated_mean = np.empty(columns)
+    second_moment = np.empty(columns)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN, handled below
-        origin = np.nan_to_num(origin)
-        total = pair_weights.sum(axis=(0, 1))
-        generated_mean = (pair_weights * (origin + mean_weight * steps)).sum(axis=(0, 1)) / total
-        second_moment = (
-            pair_weights * (origin**2 + 2 * mean_weight * origin * steps + mean_square_weight * steps**2)
-        ).sum(axis=(0, 1)) / total
-        filled = np.nan_to_num(numeric)
+        # One column at a time, so temporaries are base rows x k rather than x columns as well.
+        for i in range(columns):
+            origin = sample[:, i, None]
+            steps = np.nan_to_num(numeric[neighbours, i] - origin)  # a missing neighbour value: no step
+            steps[fixed[neighbours, i]] = 0.0
+            pair_weights = np.where(free[:, i, None], pair_shares, 0.0)
+            origin = np.nan_to_num(origin)
+            total = pair_weights.sum()
+            generated_mean[i] = (pair_weights * (origin + mean_weight * steps)).sum() / total
+            second_moment[i] = (
+                pair_weights * (origin**2 + 2 * mean_weight * origin * steps + mean_square_weight * steps**2)
+            ).sum() / total
+        filled = np.nan_to_num(sample)
         target_mean = (row_weights_2d * filled).sum(axis=0) / row_weights_2d.sum(axis=0)
         target_variance = (row_weights_2d * (filled - target_mean) ** 2).sum(axis=0) / row_weights_2d.sum(axis=0)
         scale = np.sqrt(target_variance / (second_moment - generated_mean**2))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from smotegen import ModelSettings, SmoteModel, UsageError
+from smotegen.privacy import PrivacySettings
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +85,12 @@ def test_zero_inflated_count_keeps_zero_share():
     frame = model.generate_frame(200_000, seed=8)
     assert (frame["sms"] == 0).mean() == pytest.approx((sample["sms"] == 0).mean(), abs=0.01)
     assert frame["sms"].std() / sample["sms"].std() == pytest.approx(1.0, abs=0.02)
+
+
+@pytest.mark.parametrize("privacy", [PrivacySettings(), PrivacySettings(min_distance=0.05)])
+def test_pickled_model_generates_same_rows(sample, privacy):
+    model = SmoteModel(ModelSettings(privacy=privacy)).fit(sample)
+    model.prepare(20_000)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.generate(5_000, 20_000, seed=2).equals(model.generate(5_000, 20_000, seed=2))
+    assert copy.guard.counts.rows == model.guard.counts.rows

@@ -27,7 +27,7 @@ def expand(sample: Path, output: Path | str, *options: str) -> None:
 
 
 def part_files(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    return {path.name: path.read_bytes() for path in sorted(folder.glob("part-*.parquet"))}
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
@@ -48,6 +48,7 @@ def test_dataset_identical_for_any_jobs_and_chunks(sample_csv, tmp_path):
     files = part_files(first)
     assert list(files) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     assert part_files(second) == files
+    assert (second / "_manifest.json").read_bytes() == (first / "_manifest.json").read_bytes()
 
 
 def test_part_regenerated_alone_matches_full_run(sample_csv, tmp_path):
@@ -64,7 +65,7 @@ def test_dataset_reads_back_as_the_single_file(sample_csv, tmp_path):
     expand(sample_csv, single)
     dataset = pq.read_table(folder)
     assert dataset.num_rows == ROWS
-    assert [pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.iterdir())] == [15_000, 15_000, 10_000]
+    assert [pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet"))] == [15_000, 15_000, 10_000]
     assert dataset.equals(pq.read_table(single))
 
 
@@ -81,7 +82,7 @@ def test_existing_empty_folder_is_a_dataset_output(sample_csv, tmp_path):
     folder = tmp_path / "empty"
     folder.mkdir()
     expand(sample_csv, folder)
-    assert [p.name for p in folder.iterdir()] == ["part-00000.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json", "part-00000.parquet"]
     assert pq.read_table(folder).num_rows == ROWS
 
 
@@ -95,7 +96,7 @@ def test_non_empty_folder_kept_without_overwrite(sample_csv, tmp_path):
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
 
     expand(sample_csv, f"{folder}/", "--overwrite")
-    assert [p.name for p in folder.iterdir()] == ["part-00000.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json", "part-00000.parquet"]
     assert [p.name for p in tmp_path.iterdir()] == ["data"]
 
 
