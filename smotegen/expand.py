@@ -17,7 +17,7 @@ from smotegen.manifest import Journal, StagedDataset, dataset_settings, plan_sta
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
 from smotegen.parallel import Chunk, generate_in_order, plan_chunks
 from smotegen.parts import PART_ROWS, DatasetWriter, check_output_folder, check_part_index, plan_parts
-from smotegen.reading import INPUT_FORMATS, format_of, read_table
+from smotegen.reading import INPUT_FORMATS, format_of, read_sample
 from smotegen.report import Report, build_column_reports
 from smotegen.stats import TableStats
 from smotegen.writing import ChunkWriter, atomic_output, check_output_path, is_folder_output
@@ -129,14 +129,14 @@ def expand_file(
     if seed is None:
         seed = secrets.randbits(32)
 
-    sample = read_table(source, settings.delimiter, settings.encoding)
+    sample = read_sample(source, settings.delimiter, settings.encoding)
     staged = None
     if folder and settings.part is None:
         # A whole dataset is checked here, once the sample's checksum is known.
         run = dataset_settings(source, settings, settings.part_rows or PART_ROWS, seed)
         staged = plan_staging(output, run, settings.resume, settings.overwrite, [source])
         selected = [part for part in parts if part.index not in staged.finished]
-    model = SmoteModel(settings.model).fit(sample, whole_floats_to_integers=source.suffix != ".parquet")
+    model = SmoteModel(settings.model).fit(sample.frame, whole_floats_to_integers=source.suffix != ".parquet")
     model.prepare(settings.rows)
     sample_stats = TableStats(model.schema)
     sample_stats.update(sample_table(model), 0)
@@ -165,7 +165,7 @@ def expand_file(
                             progress(table.num_rows)
     except (OSError, SmotegenError) as error:
         raise _write_error(error, written, staged) from error
-    warnings = model.run_warnings()
+    warnings = sample.notes + model.run_warnings()
     if staged is not None and len(selected) < len(parts):
         warnings.append(
             f"--resume: {len(parts) - len(selected):,} of {len(parts):,} parts were already complete and were kept; "

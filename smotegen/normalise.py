@@ -1,9 +1,10 @@
 """Turn text columns that hold numbers, booleans or dates into those types.
 
 CSV readers leave a column as text when a single cell does not parse: a blank
-in a column of charges, ``TRUE``/``FALSE`` with a gap, ISO dates. This module
-recognises such columns from their values and converts them, reporting each
-conversion that drops cells as a warning.
+in a column of charges, ``TRUE``/``FALSE`` with a gap, ISO dates, numbers with
+thousands separators (``1,234.50``). This module recognises such columns from
+their values and converts them, reporting each conversion that drops cells or
+reads separators as a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A number with a comma between each group of three digits and an optional decimal point.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 @dataclass
@@ -65,7 +69,10 @@ def _convert_text(series: pd.Series, name: str, result: Normalised) -> pd.Series
     values = series.dropna()
     if len(values) and all(isinstance(v, (bool, np.bool_)) for v in values):
         return series.astype("boolean")
-    if len(values) == 0 or not all(isinstance(v, str) for v in values):
+    if len(values) == 0:
+        return None
+    # A string dtype guarantees text cells; an object column must be checked cell by cell.
+    if not isinstance(series.dtype, pd.StringDtype) and not all(isinstance(v, str) for v in values):
         return None
     stripped = values.str.strip()
     blank = stripped == ""
@@ -84,11 +91,34 @@ def _convert_text(series: pd.Series, name: str, result: Normalised) -> pd.Series
             f"column {name!r}: {int(blank.sum())} blank cell(s) in a column of numbers; "
             "read as a numeric column with missing values"
         )
-        converted = pd.to_numeric(series.where(series.str.strip() != ""), errors="coerce")
-        if pd.api.types.is_integer_dtype(numbers):
-            return converted.astype("Int64")
-        return converted.astype("float64")
+        return _to_numbers(series.where(series.str.strip() != ""), numbers)
+    separated = filled.str.match(_THOUSANDS)
+    if separated.any() and (separated | filled.str.match(_PLAIN_NUMBER)).all():
+        return _from_thousands(series, name, filled[separated].iloc[0], blank, result)
     return None
+
+
+def _to_numbers(text: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Convert a text column to numbers of the type of ``parsed``, its non-blank cells parsed.
+
+    Missing cells in ``text`` stay missing, so an integer column becomes nullable ``Int64``.
+    """
+    converted = pd.to_numeric(text, errors="coerce")
+    if pd.api.types.is_integer_dtype(parsed):
+        return converted.astype("Int64") if converted.isna().any() else converted.astype("int64")
+    return converted.astype("float64")
+
+
+def _from_thousands(
+    series: pd.Series, name: str, example: str, blank: pd.Series, result: Normalised
+) -> pd.Series:
+    result.warnings.append(
+        f"column {name!r}: numbers written with thousands separators, for example {example!r}; read as numbers"
+    )
+    _warn_blanks(name, blank, "numbers", result)
+    text = series.str.strip().str.replace(",", "", regex=False)
+    text = text.where(text != "")
+    return _to_numbers(text, pd.to_numeric(text.dropna()))
 
 
 def _to_boolean(series: pd.Series, name: str, blank: pd.Series, result: Normalised) -> pd.Series:
