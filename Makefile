@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+BENCH_INSTALLED := $(VENV)/.bench-installed
 
-.PHONY: demo test lint sample fidelity clean
+.PHONY: demo test lint sample fidelity bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,16 @@ sample: $(INSTALLED)
 # methods and prints the comparison with held-out rows (skips without the folder).
 fidelity: $(INSTALLED)
 	$(BIN)/python benchmarks/fidelity.py
+
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_INSTALLED)
+
+# Times expand on 1M and 10M rows against the floor of the job (numpy gathers
+# and pyarrow writes) and imbalanced-learn's SMOTENC, and prints wall time,
+# rows/s, peak RSS and their ratios (about 3 minutes; not part of make test).
+bench: $(BENCH_INSTALLED)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
