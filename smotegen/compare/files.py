@@ -186,6 +186,9 @@ def scan_synthetic(
     settings: CompareSettings, schema: pa.Schema, real_hashes: np.ndarray, progress: ProgressCallback | None
 ) -> tuple[TableStats, int]:
     """Stream the synthetic file in batches: return its statistics and its exact copies of real rows."""
+    # NOTE: level counts of text columns grow with the distinct values the synthetic table contains.
+    # Key columns are left out, but a text column of mostly unique values from another generator is
+    # counted in full and can use memory in proportion to its rows.
     stats = TableStats(schema, reservoir_rows=settings.sample_rows)
     copies = 0
     try:
