@@ -107,8 +107,14 @@ class TableStats:
     numeric: dict[str, NumericSummary] = field(default_factory=dict)
     counts: dict[str, Counter] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
-    _reservoir: pa.Table | None = None
+    # Candidate rows for the sample, in row order, and their priorities. Chunks
+    # are appended and cut back to the ``reservoir_rows`` smallest priorities
+    # only when they pass twice that, because cutting copies the rows.
+    _candidates: list[pa.Table] = field(default_factory=list)
     _priorities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    # The largest priority that can still enter the sample: the reservoir_rows-th smallest seen at the last cut.
+    _bound: np.uint64 | None = None
+    _cut: bool = False
 
     def __post_init__(self) -> None:
         for column in self.schema:
@@ -143,39 +149,50 @@ class TableStats:
         for name, counter in self.counts.items():
             counter.update(other.counts[name])
             self.missing[name] += other.missing[name]
-        if other._reservoir is not None:
-            self._keep_smallest_priorities(other._reservoir, other._priorities)
+        for table in other._candidates:
+            self._candidates.append(table)
+        self._add_candidates(other._priorities)
         self.rows += other.rows
 
     def _sample_rows(self, table: pa.Table, first_row: int) -> None:
         rows = np.arange(first_row, first_row + table.num_rows, dtype=np.uint64)
         priorities = _mix(rows ^ np.uint64(0x5DEECE66D))
         bound = None if self.priority_limit is None else np.uint64(self.priority_limit)
-        if self._reservoir is not None and len(self._priorities) >= self.reservoir_rows:
-            bound = self._priorities.max() if bound is None else min(bound, self._priorities.max())
+        if self._bound is not None:
+            bound = self._bound if bound is None else min(bound, self._bound)
         if bound is not None:
             keep = priorities < bound
             if not keep.any():
                 return
             table = table.filter(pa.array(keep))
             priorities = priorities[keep]
-        self._keep_smallest_priorities(table, priorities)
+        self._candidates.append(table)
+        self._add_candidates(priorities)
 
-    def _keep_smallest_priorities(self, table: pa.Table, priorities: np.ndarray) -> None:
-        # Rows stay in row order: the new rows come after the sampled ones.
-        combined = table if self._reservoir is None else pa.concat_tables([self._reservoir, table])
-        priorities = np.concatenate([self._priorities, priorities])
-        if len(priorities) > self.reservoir_rows:
-            chosen = np.sort(np.argpartition(priorities, self.reservoir_rows)[: self.reservoir_rows])
+    def _add_candidates(self, priorities: np.ndarray) -> None:
+        # Rows stay in row order: the new rows come after the earlier candidates.
+        self._priorities = np.concatenate([self._priorities, priorities])
+        self._cut = False
+        if len(self._priorities) > 2 * self.reservoir_rows:
+            self._cut_candidates()
+
+    def _cut_candidates(self) -> None:
+        """Keep only the candidates with the ``reservoir_rows`` smallest priorities, in row order."""
+        combined = pa.concat_tables(self._candidates) if self._candidates else self.schema.empty_table()
+        if len(self._priorities) > self.reservoir_rows:
+            chosen = np.sort(np.argpartition(self._priorities, self.reservoir_rows)[: self.reservoir_rows])
             combined = combined.take(pa.array(chosen))
-            priorities = priorities[chosen]
-        self._reservoir = combined.combine_chunks()
-        self._priorities = priorities
+            self._priorities = self._priorities[chosen]
+            self._bound = self._priorities.max()
+        self._candidates = [combined.combine_chunks()]
+        self._cut = True
 
     @property
     def row_sample(self) -> pa.Table:
         """The bounded uniform sample of rows (all rows when the table is small)."""
-        return self._reservoir if self._reservoir is not None else self.schema.empty_table()
+        if not self._cut:
+            self._cut_candidates()
+        return self._candidates[0]
 
     def quantiles(self, name: str, levels: tuple[float, ...]) -> list[float]:
         values = column_as_float(self.row_sample.column(name))
