@@ -20,7 +20,7 @@ from smotegen.parts import PART_ROWS, DatasetWriter, check_output_folder, check_
 from smotegen.reading import INPUT_FORMATS, format_of, read_sample
 from smotegen.report import Report, build_column_reports
 from smotegen.stats import TableStats
-from smotegen.writing import ChunkWriter, atomic_output, check_output_path, is_folder_output
+from smotegen.writing import ChunkWriter, atomic_output, check_output_path, is_folder_output, write_error_message
 
 # Rows generated and written per step. Measured on the churn sample (20
 # columns): 131,072 rows keep numpy and Arrow overheads below 5% of the run
@@ -201,10 +201,7 @@ def expand_file(
 
 def _write_error(error: OSError | SmotegenError, written: Path, staged: StagedDataset | None) -> SmotegenError:
     """Return the error to report for a failed write, saying where finished parts are kept."""
-    if isinstance(error, OSError):
-        message = f"failed to write {str(written)!r}: {error.strerror or error}"
-    else:
-        message = str(error)
+    message = write_error_message(written, error) if isinstance(error, OSError) else str(error)
     if staged is not None and staged.finished and staged.folder.exists():
         message += (
             f"; {len(staged.finished):,} finished part(s) are kept in {str(staged.folder)!r}: "

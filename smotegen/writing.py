@@ -8,7 +8,9 @@ a partial file or clobbers an old one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,31 @@ def is_folder_output(output: str | os.PathLike) -> bool:
     """Return whether ``output`` names a folder: it ends with a slash or is an existing folder."""
     text = os.fspath(output)
     return text.endswith(("/", os.sep)) or Path(text).is_dir()
+
+
+# The advice that follows a failed write, by errno.
+_WRITE_ERROR_HINTS = {
+    errno.ENOSPC: "free disk space or write to another disk",
+    errno.EFBIG: "the file reached the size limit of the file system or of the process (ulimit -f); "
+    "write to another disk or raise the limit",
+    errno.EDQUOT: "free space within your disk quota or write to another disk",
+    errno.EACCES: "choose an output folder you can write to, or change its permissions",
+    errno.EPERM: "choose an output folder you can write to, or change its permissions",
+    errno.EROFS: "choose an output folder on a writable file system",
+    errno.ENOENT: "the output folder was removed or does not accept new files; choose another folder",
+}
+
+
+def write_error_message(path: str | os.PathLike, error: OSError) -> str:
+    """Return the one-line message for a failed write of ``path``: the reason and what to do."""
+    number = error.errno
+    reason = error.strerror or str(error)
+    # Arrow's writers wrap the system error: "Error writing bytes to file. Detail: [errno 27] File too large".
+    found = re.search(r"\[errno (\d+)\] (.+)$", str(error))
+    if found:
+        number, reason = int(found.group(1)), found.group(2)
+    hint = _WRITE_ERROR_HINTS.get(number, "check the output folder")
+    return f"failed to write {os.fspath(path)!r}: {reason}; {hint}"
 
 
 def check_output_path(output: Path, overwrite: bool, inputs: list[Path]) -> str:
