@@ -67,27 +67,38 @@ def require_distributed() -> None:
         raise SmotegenError(f"--engine dask needs Dask distributed; install it with: {INSTALL_COMMAND}") from error
 
 
-def write_part_task(
-    model: SmoteModel, part: Part, seed: int, folder: str, chunk_rows: int, priority_limit: int | None
-) -> PartResult:
-    """Generate the rows of ``part``, write its file into ``folder`` and return its record and statistics.
+@dataclass(frozen=True)
+class PartTaskSettings:
+    """The inputs that every part task of a run shares, besides the fitted model."""
+
+    seed: int
+    # The staging folder, as an absolute path that every worker can open.
+    folder: str
+    chunk_rows: int
+    # The statistics' row sample bound (stats.sampling_priority_limit) and the columns whose levels are not counted.
+    priority_limit: int | None
+    uncounted: frozenset[str]
+
+
+def write_part_task(model: SmoteModel, part: Part, settings: PartTaskSettings) -> PartResult:
+    """Generate the rows of ``part``, write its file into the staging folder and return its record and statistics.
 
     ``model`` must be prepared for the whole output (``SmoteModel.prepare``),
-    so that generating does not change it. ``priority_limit`` bounds the rows
-    kept for the report's row sample (``stats.sampling_priority_limit``).
+    so that generating does not change it.
     """
     if model.guard is not None:
         # Tasks on one worker share the scattered model: count this part's rows on their own.
         model = copy.copy(model)
         model.guard = model.guard.with_new_counts()
-    stats = TableStats(model.schema, priority_limit=priority_limit)
-    with DatasetWriter(Path(folder), model.schema, atomic_parts=True) as writer:
-        for chunk in plan_chunks(part.start, part.stop, chunk_rows, part):
-            table = model.generate(chunk.start, chunk.stop, seed)
+    folder = Path(settings.folder)
+    stats = TableStats(model.schema, priority_limit=settings.priority_limit, uncounted=settings.uncounted)
+    with DatasetWriter(folder, model.schema, atomic_parts=True) as writer:
+        for chunk in plan_chunks(part.start, part.stop, settings.chunk_rows, part):
+            table = model.generate(chunk.start, chunk.stop, settings.seed)
             writer.write(part, table)
             stats.update(table, chunk.start)
     guard_counts = model.guard.counts if model.guard is not None else None
-    return PartResult(record_part(part, Path(folder)), stats, guard_counts)
+    return PartResult(record_part(part, folder), stats, guard_counts)
 
 
 def write_parts_on_dask(
@@ -114,8 +125,10 @@ def write_parts_on_dask(
     with connect(settings.scheduler, settings.jobs) as client:
         folder = journal.folder.resolve()
         check_workers(client, folder)
-        limit = sampling_priority_limit(settings.rows)
-        results = run_part_tasks(client, model, parts, seed, folder, settings.chunk_size, limit, finished)
+        task_settings = PartTaskSettings(
+            seed, str(folder), settings.chunk_size, sampling_priority_limit(settings.rows), stats.uncounted
+        )
+        results = run_part_tasks(client, model, parts, task_settings, finished)
     for result in results:
         stats.merge(result.stats)
         if model.guard is not None:
@@ -181,10 +194,7 @@ def run_part_tasks(
     client: Client,
     model: SmoteModel,
     parts: list[Part],
-    seed: int,
-    folder: Path,
-    chunk_rows: int,
-    priority_limit: int | None,
+    settings: PartTaskSettings,
     finished: Callable[[PartResult], None],
 ) -> list[PartResult]:
     """Run one task per part and return their results in part order.
@@ -200,10 +210,8 @@ def run_part_tasks(
     run = uuid.uuid4().hex[:8]
     futures: dict[Future, Part] = {}
     for part in parts:
-        future = client.submit(
-            write_part_task, model_future, part, seed, str(folder), chunk_rows, priority_limit,
-            key=f"smotegen-part-{run}-{part.index}", pure=False,
-        )
+        key = f"smotegen-part-{run}-{part.index}"
+        future = client.submit(write_part_task, model_future, part, settings, key=key, pure=False)
         futures[future] = part
     results = []
     try:

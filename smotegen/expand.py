@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from smotegen.columns import Kind
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.manifest import Journal, StagedDataset, dataset_settings, plan_staging, previous_seed, staged_writing
 from smotegen.model import BLOCK_ROWS, ModelSettings, SmoteModel
@@ -147,7 +148,7 @@ def expand_file(
     else:
         chunks = plan_chunks(0, settings.rows, settings.chunk_size)
         written = output
-    synthetic_stats = TableStats(model.schema)
+    synthetic_stats = TableStats(model.schema, uncounted=_key_columns(model))
     try:
         if settings.engine == "dask" and selected:
             from smotegen.dask_engine import write_parts_on_dask
@@ -197,6 +198,11 @@ def expand_file(
         synthetic_side = ComparedTable(report.output, synthetic_stats)
         report.comparison = compare_run(model.specs, sample_side, synthetic_side, seed)
     return report
+
+
+def _key_columns(model: SmoteModel) -> frozenset[str]:
+    """Return the names of the key columns: their values are unique, so their level counts grow with the rows."""
+    return frozenset(spec.name for spec in model.specs if spec.kind == Kind.KEY)
 
 
 def _write_error(error: OSError | SmotegenError, written: Path, staged: StagedDataset | None) -> SmotegenError:

@@ -103,6 +103,9 @@ class TableStats:
     reservoir_rows: int = RESERVOIR_ROWS
     # Rows whose priority is at or above this bound are never sampled (see sampling_priority_limit).
     priority_limit: int | None = None
+    # Text columns whose levels are not counted, only their missing values: key
+    # columns, whose counts would grow with the rows and which the report skips.
+    uncounted: frozenset[str] = frozenset()
     rows: int = 0
     numeric: dict[str, NumericSummary] = field(default_factory=dict)
     counts: dict[str, Counter] = field(default_factory=dict)
@@ -130,7 +133,10 @@ class TableStats:
             summary.update(column_as_float(table.column(name)))
         if count_levels:
             for name, counter in self.counts.items():
-                self._count_levels(name, counter, table.column(name))
+                if name in self.uncounted:
+                    self.missing[name] += table.column(name).null_count
+                else:
+                    self._count_levels(name, counter, table.column(name))
         self._sample_rows(table, first_row)
         self.rows += table.num_rows
 

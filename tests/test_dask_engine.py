@@ -143,7 +143,8 @@ def test_failed_task_names_its_part(sample_csv, tmp_path, cluster):
     (tmp_path / parts[2].name).mkdir()  # the part file cannot replace a folder
 
     with distributed.Client(cluster) as client, pytest.raises(SmotegenError) as error:
-        dask_engine.run_part_tasks(client, model, parts, 3, tmp_path, 5_000, None, lambda result: None)
+        settings = dask_engine.PartTaskSettings(3, str(tmp_path), 5_000, None, frozenset())
+        dask_engine.run_part_tasks(client, model, parts, settings, lambda result: None)
     assert str(error.value).startswith("part 2 (part-00002.parquet) failed: IsADirectoryError")
 
 
