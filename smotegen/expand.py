@@ -21,7 +21,14 @@ from smotegen.parts import PART_ROWS, DatasetWriter, check_output_folder, check_
 from smotegen.reading import INPUT_FORMATS, format_of, read_sample
 from smotegen.report import Report, build_column_reports
 from smotegen.stats import TableStats
-from smotegen.writing import ChunkWriter, atomic_output, check_output_path, is_folder_output, write_error_message
+from smotegen.writing import (
+    ChunkWriter,
+    atomic_output,
+    check_output_path,
+    csv_text,
+    is_folder_output,
+    write_error_message,
+)
 
 # Rows generated and written per step. Expanding the 2,661-row x 20-column
 # churn sample to 1M rows of Parquet with --jobs 2 on a 2-core x86-64 machine
@@ -159,10 +166,11 @@ def expand_file(
                 write_parts_on_dask(model, selected, seed, journal, settings, synthetic_stats, progress)
         elif staged is None or not staged.complete:
             with _open_output(output, kind, folder, settings.part is not None, model.schema, staged) as write:
-                tables = generate_in_order(model, chunks, seed, settings.jobs)
+                encode = csv_text if kind == "csv" else None
+                tables = generate_in_order(model, chunks, seed, settings.jobs, encode)
                 with contextlib.closing(tables):
-                    for chunk, table in tables:
-                        write(chunk, table)
+                    for chunk, table, encoded in tables:
+                        write(chunk, table, encoded)
                         synthetic_stats.update(table, chunk.start)
                         if progress:
                             progress(table.num_rows)
@@ -218,7 +226,8 @@ def _write_error(error: OSError | SmotegenError, written: Path, staged: StagedDa
     return type(error)(message) if isinstance(error, SmotegenError) else SmotegenError(message)
 
 
-ChunkSink = Callable[[Chunk, pa.Table], None]
+# Writes a chunk, given its table and, for CSV, its already formatted rows.
+ChunkSink = Callable[[Chunk, pa.Table, pa.Buffer | None], None]
 
 
 @contextlib.contextmanager
@@ -228,14 +237,14 @@ def _open_output(
     """Yield a function that writes chunks in order to ``output``, which appears only once complete."""
     if not folder:
         with atomic_output(output) as temporary, ChunkWriter(temporary, kind, schema) as writer:
-            yield lambda chunk, table: writer.write(table)
+            yield lambda chunk, table, text: writer.write(table, text)
     elif single_part:
         output.mkdir(exist_ok=True)
         with DatasetWriter(output, schema, atomic_parts=True) as writer:
-            yield lambda chunk, table: writer.write(chunk.part, table)
+            yield lambda chunk, table, text: writer.write(chunk.part, table)
     else:
         with staged_writing(staged) as journal, _journaled_writer(journal, schema) as writer:
-            yield lambda chunk, table: writer.write(chunk.part, table)
+            yield lambda chunk, table, text: writer.write(chunk.part, table)
 
 
 def _journaled_writer(journal: Journal, schema: pa.Schema) -> DatasetWriter:

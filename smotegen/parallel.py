@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+Encoded = TypeVar("Encoded")
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,17 @@ def plan_chunks(start: int, stop: int, chunk_rows: int, part: Part | None = None
 
 
 def generate_in_order(
-    model: SmoteModel, chunks: list[Chunk], seed: int, jobs: int
-) -> Iterator[tuple[Chunk, pa.Table]]:
-    """Yield each chunk with its synthetic rows, in order, generating up to ``jobs`` chunks at a time."""
+    model: SmoteModel, chunks: list[Chunk], seed: int, jobs: int, encode: Callable[[pa.Table], Encoded] | None = None
+) -> Iterator[tuple[Chunk, pa.Table, Encoded | None]]:
+    """Yield each chunk with its synthetic rows, in order, generating up to ``jobs`` chunks at a time.
 
-    def generate(chunk: Chunk) -> tuple[Chunk, pa.Table]:
-        return chunk, model.generate(chunk.start, chunk.stop, seed)
+    With ``encode``, the worker threads also encode each chunk's table for the
+    writer (CSV formatting, say), and the result comes third; else it is None.
+    """
+
+    def generate(chunk: Chunk) -> tuple[Chunk, pa.Table, Encoded | None]:
+        table = model.generate(chunk.start, chunk.stop, seed)
+        return chunk, table, encode(table) if encode is not None else None
 
     return ordered_map(generate, chunks, jobs)
 

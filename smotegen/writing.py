@@ -95,6 +95,17 @@ def current_umask() -> int:
     return mask
 
 
+def csv_text(table: pa.Table) -> pa.Buffer:
+    """Return a chunk's CSV rows without the header, as ``ChunkWriter`` writes them.
+
+    Formatting CSV costs more than generating the rows, so worker threads call
+    this while the writer's thread writes earlier chunks.
+    """
+    buffer = pa.BufferOutputStream()
+    pa_csv.write_csv(_to_csv_types(table), buffer, write_options=pa_csv.WriteOptions(include_header=False))
+    return buffer.getvalue()
+
+
 class ChunkWriter:
     """Write tables of one schema to a CSV or Parquet file, a chunk at a time."""
 
@@ -106,11 +117,14 @@ class ChunkWriter:
         if kind == "parquet":
             self._writer = pq.ParquetWriter(path, schema, compression="snappy")
         else:
-            self._writer = pa_csv.CSVWriter(path, _csv_schema(schema))
+            # The header once, then each chunk's rows: the same bytes as pyarrow's CSVWriter.
+            self._writer = pa.OSFile(str(path), "wb")
+            pa_csv.write_csv(_csv_schema(schema).empty_table(), self._writer)
 
-    def write(self, table: pa.Table) -> None:
+    def write(self, table: pa.Table, text: pa.Buffer | None = None) -> None:
+        """Write a chunk. For CSV, ``text`` may carry its rows already formatted by ``csv_text``."""
         if self.kind == "csv":
-            self._writer.write_table(_to_csv_types(table))
+            self._writer.write(text if text is not None else csv_text(table))
             return
         self._pending.append(table)
         self._pending_rows += table.num_rows
