@@ -255,6 +255,19 @@ def test_utility_drops_with_shuffled_target():
     assert utility.ratio < 0.7
 
 
+def test_utility_with_column_missing_in_synthetic():
+    real = normal_table(600, 0.0, 1)
+    real["sparse"] = np.where(np.arange(600) % 30 == 0, 1.5, np.nan)
+    synthetic = normal_table(600, 0.0, 2)
+    synthetic["sparse"] = np.nan
+    holdout = normal_table(300, 0.0, 3)
+    holdout["sparse"] = np.nan
+    utility = compare_frames(real, synthetic, holdout, target="label").utility
+
+    assert utility.auc_synthetic > 0.95
+    assert utility.auc_real > 0.95
+
+
 def test_privacy_baseline_uses_holdout():
     real = normal_table(500, 0.0, 1)
     holdout = normal_table(200, 0.0, 3)

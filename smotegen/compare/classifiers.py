@@ -106,6 +106,8 @@ def detection_metrics(
         real_rows = _choose(real.num_rows, rows, generator)
         synthetic_rows = _choose(synthetic.num_rows, rows, generator)
         features = np.vstack([real_features[real_rows], synthetic_features[synthetic_rows]])
+        # A training set lacks only one fold, so more present values than a fold's rows reach every one.
+        fill_sparse_numeric([features], categorical, [features], -(-len(features) // FOLDS) + 1)
         folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed + repeat)
         with threadpool_limits(limits=1, user_api="openmp"):
             scores = cross_val_score(
@@ -113,6 +115,27 @@ def detection_metrics(
             )
         draws.append(float(scores.mean()))
     return DetectionMetrics(float(np.mean(draws)), reference, rows, rows, FOLDS, min(draws), max(draws), len(draws))
+
+
+def fill_sparse_numeric(
+    matrices: list[np.ndarray], categorical: np.ndarray, training: list[np.ndarray], min_present: int
+) -> None:
+    """Give missing values one value below the feature's minimum where training rows may have no present value.
+
+    scikit-learn 1.9's HistGradientBoostingClassifier raises "window shape
+    cannot be larger than input array shape" when a numeric feature has no
+    present value in its training rows. Each numeric feature with fewer than
+    ``min_present`` present values in one of the ``training`` matrices gets
+    the replacement, in place, in every one of ``matrices``. Trees still tell
+    missing rows apart, because they sit below every present value.
+    """
+    for column in np.flatnonzero(~categorical):
+        if all(np.isfinite(matrix[:, column]).sum() >= min_present for matrix in training):
+            continue
+        present = np.concatenate([matrix[np.isfinite(matrix[:, column]), column] for matrix in matrices])
+        replacement = present.min() - 1.0 if len(present) else 0.0
+        for matrix in matrices:
+            matrix[np.isnan(matrix[:, column]), column] = replacement
 
 
 def _choose(total: int, rows: int, generator: np.random.Generator) -> np.ndarray:
@@ -153,6 +176,7 @@ def utility_metrics(
 
     (real_x, synthetic_x, holdout_x), categorical = encode_features([real, synthetic, holdout], selection, (target,))
     real_y, synthetic_y, holdout_y = (_class_indexes(t.column(target), classes) for t in (real, synthetic, holdout))
+    fill_sparse_numeric([real_x, synthetic_x, holdout_x], categorical, [real_x, synthetic_x], 1)
     known = holdout_y >= 0  # held-out rows of a class the real table lacks cannot be scored
     scores = []
     for train_x, train_y in ((synthetic_x, synthetic_y), (real_x, real_y)):

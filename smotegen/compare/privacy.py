@@ -54,8 +54,8 @@ def distance_features(tables: list[pa.Table], selection: ColumnSelection) -> lis
             blocks[i].append(np.nan_to_num((column - mean) / std, nan=0.0)[:, None])
     for name in selection.discrete:
         codes, levels = level_codes([table.column(name) for table in tables])
-        if levels > MAX_ONE_HOT_LEVELS:
-            continue
+        if levels == 0 or levels > MAX_ONE_HOT_LEVELS:
+            continue  # An all-missing column has no levels, and its zero-width block would leave no features.
         for i, column in enumerate(codes):
             indicators = np.zeros((len(column), levels))
             present = ~np.isnan(column)
