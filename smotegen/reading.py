@@ -37,6 +37,18 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SNIFF_BYTES = 64 * 1024
 SNIFF_ROWS = 50
 
+# pandas' nullable integer types, for Parquet integer columns with nulls.
+_NULLABLE_INTEGERS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+
 # Bytes decoded per step when looking for the first byte that an encoding rejects.
 DECODE_BLOCK_BYTES = 1 << 20
 
@@ -103,7 +115,7 @@ def check_delimiter(delimiter: str | None) -> str | None:
         return None
     if delimiter in ("\\t", "tab"):
         return "\t"
-    if len(delimiter) != 1 or delimiter in "\r\n\"":
+    if len(delimiter) != 1 or delimiter in '\r\n"':
         raise UsageError(
             f"--delimiter {delimiter!r}: must be one character other than a quote or line break, "
             "for example ';' or '\\t'"
@@ -212,7 +224,20 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             f"input file {str(path)!r} has nested column(s) {listed}; smotegen reads flat columns only: "
             "flatten them into plain columns or drop them first"
         )
-    return pq.read_table(path).to_pandas()
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    for name in table.column_names:
+        column = table.column(name)
+        # Without pandas' metadata (files from Spark, DuckDB or Polars), pyarrow turns an
+        # integer column with nulls into float64, so the column would lose its kind.
+        if pa.types.is_integer(column.type) and column.null_count and frame[name].dtype.kind == "f":
+            frame[name] = _nullable_integers(column)
+    return frame
+
+
+def _nullable_integers(column: pa.ChunkedArray) -> pd.Series:
+    table = pa.table([column], names=["values"])
+    return table.to_pandas(types_mapper=_NULLABLE_INTEGERS.get)["values"]
 
 
 def _value_type(data_type: pa.DataType) -> pa.DataType:

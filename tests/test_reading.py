@@ -219,3 +219,17 @@ def test_nested_parquet_column_rejected(tmp_path, column, type_prefix):
     assert f"nested column(s) 'nested' ({type_prefix}" in result.output
     assert "flatten them into plain columns or drop them first" in result.output
     assert not output.exists()
+
+
+def test_parquet_integers_with_nulls_stay_integers(tmp_path):
+    # Written by pyarrow without pandas' metadata, as Spark or DuckDB write Parquet.
+    counts = pa.array([3, None, 7, 12, 5, None, 9, 4, 6, 8, 10, 11], type=pa.int32())
+    source = tmp_path / "sample.parquet"
+    pq.write_table(pa.table({"count": counts, "rate": np.arange(12) * 0.5}), source)
+    output = tmp_path / "out.parquet"
+    result = run_cli("expand", source, output, "-n", "2000", "-k", "2", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "count  integer" in result.output
+    column = pq.read_table(output).column("count")
+    assert column.type == pa.int32()
+    assert 0 < column.null_count < 2000
