@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from smotegen.compare.files import CompareSettings, compare_files, synthetic_rows
+from smotegen.compare.grouping import MAX_GROUPS
 from smotegen.compare.plots import require_matplotlib, write_plots
 from smotegen.compare.render import render_text
-from smotegen.compare.thresholds import failed_thresholds, parse_threshold
+from smotegen.compare.thresholds import check_group_thresholds, failed_thresholds, parse_threshold
 from smotegen.errors import SmotegenError, UsageError
 from smotegen.stats import RESERVOIR_ROWS
 
@@ -27,9 +28,13 @@ from smotegen.stats import RESERVOIR_ROWS
 @click.option("--plots", "plots_folder", type=click.Path(path_type=Path, file_okay=False),
               help="Write PNG histograms, correlation heat maps and a scatter plot to this folder "
                    "(needs pip install smotegen[plots]).")
+@click.option("--by", multiple=True, metavar="COLUMN",
+              help="Also compare each group of equal values of this column, as expand --by makes them; "
+                   f"repeatable, at most {MAX_GROUPS} groups.")
 @click.option("--fail-if", "fail_if", multiple=True, metavar="METRIC>VALUE",
               help="Exit 1 when the condition holds, for example ks_max>0.03 or utility_ratio<0.98 "
-                   "(also >=, <=); repeatable. The summary lists the metric names.")
+                   "(also >=, <=); repeatable. With --by, group:ks_max>0.03 fails when it is true in any group. "
+                   "The summary lists the metric names.")
 @click.option("--key", "keys", multiple=True, metavar="COLUMN",
               help="Leave a key column out of the comparison (keys are also detected from their values).")
 @click.option("--sample-rows", type=click.IntRange(min=100), default=RESERVOIR_ROWS, show_default=True,
@@ -41,9 +46,9 @@ from smotegen.stats import RESERVOIR_ROWS
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of errors.")
 def compare(real_path: Path, synthetic_path: Path, holdout: Path | None, target: str | None,
-            json_path: Path | None, plots_folder: Path | None, fail_if: tuple[str, ...], keys: tuple[str, ...],
-            sample_rows: int, seed: int, delimiter: str | None, encoding: str | None, quiet: bool,
-            verbose: bool) -> None:
+            json_path: Path | None, plots_folder: Path | None, by: tuple[str, ...], fail_if: tuple[str, ...],
+            keys: tuple[str, ...], sample_rows: int, seed: int, delimiter: str | None, encoding: str | None,
+            quiet: bool, verbose: bool) -> None:
     """Report how closely SYNTH matches REAL (.csv, .csv.gz, .parquet): columns, pairs, detection, privacy.
 
     SYNTH is read in batches and may be larger than memory; REAL and --holdout are read whole.
@@ -57,6 +62,7 @@ def compare(real_path: Path, synthetic_path: Path, holdout: Path | None, target:
         holdout=holdout,
         target=target,
         keys=keys,
+        by=by,
         sample_rows=sample_rows,
         seed=seed,
         delimiter=delimiter,
@@ -64,6 +70,7 @@ def compare(real_path: Path, synthetic_path: Path, holdout: Path | None, target:
     )
     with user_errors(verbose):
         thresholds = [parse_threshold(text) for text in fail_if]
+        check_group_thresholds(thresholds, by)
         settings.validate()
         _check_outputs(json_path, plots_folder)
 
@@ -84,7 +91,8 @@ def compare(real_path: Path, synthetic_path: Path, holdout: Path | None, target:
             written = write_plots(plots_folder, comparison.real.row_sample, comparison.synthetic.row_sample,
                                   comparison.selection)
             click.echo(f"smotegen: wrote {len(written)} plots to {plots_folder}", err=True)
-        failures = failed_thresholds(thresholds, report.summary())
+        group_summaries = {group.label: group.summary() for group in report.groups}
+        failures = failed_thresholds(thresholds, report.summary(), group_summaries)
         if failures:
             raise SmotegenError("--fail-if: " + "; ".join(failures))
 

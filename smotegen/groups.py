@@ -95,9 +95,17 @@ def plan_groups(frame: pd.DataFrame, settings: GroupSettings, neighbors: int) ->
     return plan
 
 
-def _split(frame: pd.DataFrame, by: tuple[str, ...]) -> tuple[list[str], list[np.ndarray]]:
+def group_labels(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.Series:
+    """Return each row's group name: its values in ``by`` as text, joined with "/", missing as ``MISSING_LABEL``."""
     keys = frame[list(by)].astype(object).where(frame[list(by)].notna(), MISSING_LABEL).astype(str)
-    label_of_row = keys.apply(lambda row: "/".join(row), axis=1) if len(by) > 1 else keys.iloc[:, 0]
+    labels = keys.iloc[:, 0]
+    if len(by) > 1:
+        labels = labels.str.cat([keys.iloc[:, i] for i in range(1, len(by))], sep="/")
+    return labels
+
+
+def _split(frame: pd.DataFrame, by: tuple[str, ...]) -> tuple[list[str], list[np.ndarray]]:
+    label_of_row = group_labels(frame, by)
     groups = pd.Series(np.arange(len(frame))).groupby(label_of_row.to_numpy(), sort=True)
     labels = [str(label) for label in groups.groups]
     members = [np.asarray(groups.get_group(label)) for label in groups.groups]

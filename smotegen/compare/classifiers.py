@@ -152,12 +152,17 @@ def check_target(real: pa.Table, selection: ColumnSelection, target: str) -> Non
             f"--target {target!r}: no such column; the real table's columns are "
             + ", ".join(repr(name) for name in [*selection.names, *selection.skipped])
         )
-    classes = len(_class_labels(real.column(target)).drop_null().unique())
+    classes = class_count(real, target)
     if not 2 <= classes <= MAX_TARGET_CLASSES:
         raise UsageError(
             f"--target {target!r} has {classes} distinct values in the real table; "
             f"utility needs a class column with 2 to {MAX_TARGET_CLASSES} classes"
         )
+
+
+def class_count(table: pa.Table, target: str) -> int:
+    """Return the number of distinct present values of ``target`` in ``table``."""
+    return len(_class_labels(table.column(target)).drop_null().unique())
 
 
 def utility_metrics(

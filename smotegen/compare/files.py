@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 from smotegen.columns import TypingOptions, infer_specs
 from smotegen.compare.build import ComparedTable, CompareOptions, build_report
 from smotegen.compare.classifiers import check_target
-from smotegen.compare.privacy import count_copies, row_hashes
+from smotegen.compare.group_report import add_groups
+from smotegen.compare.grouping import SyntheticGroups, split_tables
+from smotegen.compare.privacy import copy_mask, row_hashes
 from smotegen.compare.report import MISSING_FROM_SYNTHETIC, ComparisonReport
 from smotegen.compare.selection import ColumnSelection, comparison_schema, select_columns
 from smotegen.errors import SmotegenError, UsageError
@@ -48,6 +50,8 @@ class CompareSettings:
     holdout: Path | None = None
     target: str | None = None
     keys: tuple[str, ...] = ()
+    # Columns whose groups of equal values are also compared one by one.
+    by: tuple[str, ...] = ()
     sample_rows: int = RESERVOIR_ROWS
     seed: int = 0
     delimiter: str | None = None
@@ -59,6 +63,9 @@ class CompareSettings:
             raise UsageError(f"--target {self.target!r} needs --holdout: the models are scored on held-out rows")
         if self.sample_rows < 1:
             raise UsageError(f"--sample-rows {self.sample_rows}: must be 1 or more")
+        repeated = next((name for name in self.by if self.by.count(name) > 1), None)
+        if repeated is not None:
+            raise UsageError(f"--by {repeated!r} is given more than once; name each column once")
         format_of(self.real, INPUT_FORMATS, "real")
         format_of(self.synthetic, INPUT_FORMATS, "synthetic")
         if self.holdout:
@@ -95,9 +102,14 @@ def compare_files(settings: CompareSettings, progress: ProgressCallback | None =
         holdout = _frame_stats(holdout_frame, schema, settings.holdout, "held-out")
     if settings.target:
         check_target(real.row_sample, selection, settings.target)
+    groups = None
+    if settings.by:
+        groups = split_tables(settings.by, selection, real_schema, real, holdout, settings.sample_rows)
 
     real_hashes = np.unique(row_hashes(real.row_sample, selection.names))
-    synthetic, exact_copies = scan_synthetic(settings, schema, real_hashes, progress)
+    synthetic, exact_copies = scan_synthetic(
+        settings, schema, real_hashes, progress, groups.synthetic if groups is not None else None
+    )
     options = CompareOptions(target=settings.target, seed=settings.seed, exact_copies=exact_copies)
     report = build_report(
         ComparedTable(str(settings.real), real),
@@ -109,6 +121,8 @@ def compare_files(settings: CompareSettings, progress: ProgressCallback | None =
     for name in synthetic_names:
         if name not in real_schema.names:
             report.skipped[name] = ONLY_IN_SYNTHETIC
+    if groups is not None:
+        add_groups(report, groups, selection, options)
     return Comparison(report, selection, real, synthetic, warnings)
 
 
@@ -183,9 +197,16 @@ def synthetic_columns(path: Path, settings: CompareSettings) -> list[str]:
 
 
 def scan_synthetic(
-    settings: CompareSettings, schema: pa.Schema, real_hashes: np.ndarray, progress: ProgressCallback | None
+    settings: CompareSettings,
+    schema: pa.Schema,
+    real_hashes: np.ndarray,
+    progress: ProgressCallback | None,
+    groups: SyntheticGroups | None = None,
 ) -> tuple[TableStats, int]:
-    """Stream the synthetic file in batches: return its statistics and its exact copies of real rows."""
+    """Stream the synthetic file in batches: return its statistics and its exact copies of real rows.
+
+    ``groups``, when given, is updated with the same batches, split by group.
+    """
     # NOTE: level counts of text columns grow with the distinct values the synthetic table contains.
     # Key columns are left out, but a text column of mostly unique values from another generator is
     # counted in full and can use memory in proportion to its rows.
@@ -195,8 +216,11 @@ def scan_synthetic(
         for batch in _batches(settings, schema):
             table = cast_table(pa.Table.from_batches([batch]).select(schema.names), schema, settings.synthetic,
                                "synthetic")
-            copies += count_copies(row_hashes(table, schema.names), real_hashes)
+            is_copy = copy_mask(row_hashes(table, schema.names), real_hashes)
+            copies += int(is_copy.sum())
             stats.update(table, stats.rows)
+            if groups is not None:
+                groups.update(table, is_copy)
             if progress:
                 progress(table.num_rows)
     except (pa.ArrowInvalid, OSError) as error:

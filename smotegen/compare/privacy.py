@@ -29,9 +29,14 @@ def row_hashes(table: pa.Table, names: list[str]) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
+def copy_mask(hashes: np.ndarray, real_hashes: np.ndarray) -> np.ndarray:
+    """Return whether each of ``hashes`` is also the hash of a real row (``real_hashes`` sorted and unique)."""
+    return np.isin(hashes, real_hashes, assume_unique=False)
+
+
 def count_copies(hashes: np.ndarray, real_hashes: np.ndarray) -> int:
     """Return how many of ``hashes`` are also the hash of a real row (``real_hashes`` sorted and unique)."""
-    return int(np.isin(hashes, real_hashes, assume_unique=False).sum())
+    return int(copy_mask(hashes, real_hashes).sum())
 
 
 def distance_features(tables: list[pa.Table], selection: ColumnSelection) -> list[np.ndarray]:

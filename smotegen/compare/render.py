@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 from smotegen.compare.report import (
+    GROUP_SUMMARY_NAMES,
     ComparisonReport,
     DiscreteColumnMetrics,
+    GroupComparison,
     NumericColumnMetrics,
     TableInfo,
 )
@@ -15,25 +17,82 @@ HOLDOUT_SUMMARY_NAMES = ("ks_max", "ks_mean", "std_ratio_min", "std_ratio_max", 
 
 
 def render_text(report: ComparisonReport) -> str:
-    """Render every section of the report, ending with the summary under the names ``--fail-if`` takes."""
-    lines = _render_tables(report)
+    """Render every section of the report, ending with the summary under the names ``--fail-if`` takes.
+
+    With ``--by``, the groups' sections and their summaries come before the summary of the whole tables.
+    """
+    lines = _render_tables(report) + _render_metrics(report)
+    if report.skipped:
+        lines += ["", "Not compared"]
+        lines += [f"  {name}: {reason}" for name, reason in report.skipped.items()]
+    for note in report.notes:
+        lines += ["", f"Note: {note}"]
+    if report.by:
+        lines += _render_groups(report)
+    lines += ["", "Summary (metric names for --fail-if)"]
+    summary = report.summary()
+    width = max(len(name) for name in summary)
+    lines += [f"  {name:<{width}}  {_number(value)}" for name, value in summary.items()]
+    return "\n".join(lines)
+
+
+def _render_metrics(report: ComparisonReport) -> list[str]:
+    lines = []
     if report.numeric:
         lines += ["", "Numeric columns (shifts in standard deviations of the real column)"]
         lines += _render_numeric(report.numeric)
     if report.discrete:
         lines += ["", "Text and boolean columns"]
         lines += _render_discrete(report.discrete)
-    lines += [""] + _render_pairs_and_rows(report)
-    if report.skipped:
-        lines += ["", "Not compared"]
-        lines += [f"  {name}: {reason}" for name, reason in report.skipped.items()]
-    for note in report.notes:
-        lines += ["", f"Note: {note}"]
-    lines += ["", "Summary (metric names for --fail-if)"]
-    summary = report.summary()
-    width = max(len(name) for name in summary)
-    lines += [f"  {name:<{width}}  {_number(value)}" for name, value in summary.items()]
-    return "\n".join(lines)
+    return lines + [""] + _render_pairs_and_rows(report)
+
+
+def _render_groups(report: ComparisonReport) -> list[str]:
+    """Render the groups' rows and shares, each group's metrics, and a summary table with one column per group."""
+    by = " and ".join(report.by)
+    lines = ["", f"Groups of {by} (shares of all rows of each table)"]
+    lines += _render_group_rows(report.groups)
+    for group in report.groups:
+        lines += ["", f"Group {group.label!r} of {by}"]
+        if group.report:
+            lines.append(
+                f"  KS, quantiles, correlations, classifiers and distances use {group.report.synthetic.sampled_rows:,} "
+                "sampled synthetic rows"
+            )
+            lines += _render_metrics(group.report)
+        lines += [f"  Not computed: {metric}: {reason}" for metric, reason in group.not_computed.items()]
+    lines += ["", "Summary by group (metric names for --fail-if group:METRIC)"]
+    return lines + _render_group_summaries(report.groups)
+
+
+def _render_group_rows(groups: list[GroupComparison]) -> list[str]:
+    width = max(len("group"), *(len(group.label) for group in groups))
+    holdout = any(group.holdout_rows is not None for group in groups)
+    header = (
+        f"  {'group':<{width}}  {'real rows':>10}  {'real share':>10}  {'synthetic rows':>14}  "
+        f"{'synthetic share':>15}"
+    )
+    lines = [header + (f"  {'held-out rows':>13}" if holdout else "")]
+    for group in groups:
+        line = (
+            f"  {group.label:<{width}}  {group.real_rows:>10,}  {group.real_share:>10.2%}  "
+            f"{group.synthetic_rows:>14,}  {group.synthetic_share:>15.2%}"
+        )
+        if holdout:
+            line += f"  {group.holdout_rows or 0:>13,}"
+        lines.append(line)
+    return lines
+
+
+def _render_group_summaries(groups: list[GroupComparison]) -> list[str]:
+    columns = [[group.label] + [_number(group.summary()[name]) for name in GROUP_SUMMARY_NAMES] for group in groups]
+    widths = [max(len(text) for text in column) for column in columns]
+    name_width = max(len(name) for name in GROUP_SUMMARY_NAMES)
+    lines = []
+    for row, name in enumerate(["group", *GROUP_SUMMARY_NAMES]):
+        values = "  ".join(f"{column[row]:>{width}}" for column, width in zip(columns, widths))
+        lines.append(f"  {name:<{name_width}}  {values}")
+    return lines
 
 
 def _render_tables(report: ComparisonReport) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 QUANTILE_LEVELS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 
@@ -143,6 +143,9 @@ class ComparisonReport:
     # real rows: how far two real samples of these sizes differ.
     holdout_summary: dict[str, float | None] | None = None
     notes: list[str] = field(default_factory=list)
+    # The --by columns and the comparison within each group of their values; empty without --by.
+    by: list[str] = field(default_factory=list)
+    groups: list[GroupComparison] = field(default_factory=list)
 
     def summary(self) -> dict[str, float | None]:
         """Return the headline figures by the names ``--fail-if`` accepts."""
@@ -160,13 +163,51 @@ class ComparisonReport:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        del data["by"], data["groups"]
         if self.utility:
             data["utility"]["ratio"] = self.utility.ratio
         data["summary"] = self.summary()
+        if self.by:
+            data["by"] = list(self.by)
+            data["groups"] = [group.to_dict() for group in self.groups]
         return _finite(data)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+
+@dataclass
+class GroupComparison:
+    """One group of equal ``--by`` values: its rows and shares in each table, and its metrics.
+
+    Shares are of all rows of each table. ``report`` is None when the group
+    has no rows in the real or the synthetic table. ``not_computed`` maps each
+    metric the group has too few rows or columns for to the reason.
+    """
+
+    label: str
+    real_rows: int
+    synthetic_rows: int
+    real_share: float
+    synthetic_share: float
+    holdout_rows: int | None = None
+    report: ComparisonReport | None = None
+    not_computed: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, float | None]:
+        """Return the group's headline figures by the names ``--fail-if group:METRIC`` accepts."""
+        values = self.report.summary() if self.report else dict.fromkeys(SUMMARY_NAMES)
+        values["share_diff"] = abs(self.synthetic_share - self.real_share)
+        return values
+
+    def to_dict(self) -> dict:
+        data = {item.name: getattr(self, item.name) for item in fields(self) if item.name != "report"}
+        data["summary"] = self.summary()
+        report = self.report.to_dict() if self.report else None
+        if report:
+            del report["summary"]  # the group's summary above repeats it, with the share difference
+        data["report"] = report
+        return _finite(data)
 
 
 SUMMARY_NAMES = (
@@ -219,6 +260,9 @@ def marginal_summary(report: ComparisonReport) -> dict[str, float | None]:
         "missing_columns": sum(1 for reason in report.skipped.values() if reason == MISSING_FROM_SYNTHETIC),
     }
 
+
+# The names of a group's summary: the table's, and the absolute difference of its shares in the two tables.
+GROUP_SUMMARY_NAMES = (*SUMMARY_NAMES, "share_diff")
 
 MISSING_FROM_SYNTHETIC = "missing from the synthetic table"
 
