@@ -91,7 +91,8 @@ def discrete_column_metrics(name: str, real: TableStats, synthetic: TableStats) 
 
     total_variation = None
     if real_present and synthetic_present:
-        levels = set(real_counts) | set(synthetic_counts)
+        # Summed in a fixed order so the result does not depend on the string hash seed.
+        levels = sorted(set(real_counts) | set(synthetic_counts), key=lambda level: (type(level).__name__, str(level)))
         total_variation = 0.5 * sum(
             abs(real_counts[level] / real_present - synthetic_counts[level] / synthetic_present) for level in levels
         )
