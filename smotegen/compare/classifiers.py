@@ -41,6 +41,9 @@ MAX_CATEGORICAL_LEVELS = 255
 
 MAX_TARGET_CLASSES = 100
 
+# scikit-learn's random_state takes seeds below 2**32, and --seed takes any size.
+RANDOM_STATES = 2**32
+
 
 def encode_features(
     tables: list[pa.Table], selection: ColumnSelection, exclude: tuple[str, ...] = ()
@@ -108,7 +111,7 @@ def detection_metrics(
         features = np.vstack([real_features[real_rows], synthetic_features[synthetic_rows]])
         # A training set lacks only one fold, so more present values than a fold's rows reach every one.
         fill_sparse_numeric([features], categorical, [features], -(-len(features) // FOLDS) + 1)
-        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed + repeat)
+        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=(seed + repeat) % RANDOM_STATES)
         with threadpool_limits(limits=1, user_api="openmp"):
             scores = cross_val_score(
                 _classifier(categorical, seed), features, labels, cv=folds, scoring="roc_auc", error_score="raise"
@@ -237,7 +240,7 @@ def _mean_one_vs_rest_auc(labels: np.ndarray, probabilities: np.ndarray) -> floa
 
 def _classifier(categorical: np.ndarray, seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
-        categorical_features=categorical if categorical.any() else None, random_state=seed
+        categorical_features=categorical if categorical.any() else None, random_state=seed % RANDOM_STATES
     )
 
 
