@@ -5,7 +5,9 @@ Part ``i`` contains output rows ``i * part_rows`` to ``(i + 1) * part_rows - 1``
 ``part-00001.parquet`` and so on, so that name order is row order. Rows are a
 pure function of the seed and their row numbers, so a part's file depends only
 on the sample, the settings, the seed, ``-n``, the part size and its index:
-it can be regenerated alone (``--part i``), on any machine, with the same bytes.
+it can be regenerated alone (``--part i``) with the same bytes. That needs the
+same software versions and kind of CPU, because the neighbour search's
+floating-point sums may round differently on another CPU.
 
 A whole dataset is written into a staging folder beside the target, which
 takes the target's name only once every part is complete and the manifest is
