@@ -93,7 +93,7 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Chunks generated at the same time, in threads; with --engine dask and no --scheduler, "
                    "the worker processes of the LocalCluster. Never changes the output.")
-@click.option("--part-rows", type=click.IntRange(min=1), metavar="ROWS",
+@click.option("--part-rows", type=RowCount(), metavar="ROWS",
               help=f"Folder OUTPUT only: rows per Parquet part file  [default: {PART_ROWS:,}].")
 @click.option("--part", type=click.IntRange(min=0), metavar="INDEX",
               help="Folder OUTPUT only: write only part INDEX (from 0), the same file that a full run writes.")
