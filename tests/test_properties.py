@@ -1,9 +1,9 @@
 """Properties of expand on random small tables of every column kind, with random options.
 
-Whatever the table and the options, expand either writes exactly the rows
-asked for, with the sample's columns, kinds, ranges, levels and missing
-shares, the same bytes again for the same seed, or stops with a one-line
-error and exit code 1 or 2.
+Whatever the table and the options, expand does one of two things. It writes
+exactly the rows asked for, with the sample's columns, kinds, ranges, levels
+and missing shares, and the same bytes again for the same seed. Or it stops
+with a one-line error and exit code 1 or 2.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def check_column(name: str, real: pd.Series, fake: pd.Series, kind: str, case: C
     elif len(present) == 0:
         assert fake.isna().all(), f"{name}: an all-missing column must stay all-missing"
     elif fake.isna().all():
-        pass  # every base row drawn had a missing value: there is nothing to check
+        pass  # every base row drawn had a missing value, so there is nothing to check
     elif real.dtype.kind == "M":
         times = pd.to_datetime(fake.dropna())
         assert times.min() >= present.min(), f"{name}: before the sample's first date"
