@@ -115,7 +115,7 @@ class TableStats:
     # only when they pass twice that, because cutting copies the rows.
     _candidates: list[pa.Table] = field(default_factory=list)
     _priorities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    # The largest priority that can still enter the sample: the reservoir_rows-th smallest seen at the last cut.
+    # Only priorities below this can still enter the sample: the reservoir_rows-th smallest at the last cut.
     _bound: np.uint64 | None = None
     _cut: bool = False
 
