@@ -38,7 +38,8 @@ from smotegen.stats import RESERVOIR_ROWS
 @click.option("--key", "keys", multiple=True, metavar="COLUMN",
               help="Leave a key column out of the comparison (keys are also detected from their values).")
 @click.option("--sample-rows", type=click.IntRange(min=100), default=RESERVOIR_ROWS, show_default=True,
-              help="Synthetic rows sampled uniformly for quantiles, KS, correlations, classifiers and distances.")
+              help="Synthetic rows sampled uniformly for quantiles, KS and correlations; "
+                   "classifiers and distances draw fewer rows from them.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the row samples, cross-validation folds and classifiers.")
 @click.option("--delimiter", help="CSV field delimiter (default: comma).")

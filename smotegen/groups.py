@@ -37,7 +37,8 @@ class GroupSettings:
 
     def validate(self) -> None:
         if (self.balance or self.shares) and not self.by:
-            raise UsageError("--balance and --shares need --by COLUMN to name the column of the groups")
+            option = "--balance" if self.balance else "--shares"
+            raise UsageError(f"{option} needs --by COLUMN to name the column of the groups")
         if self.balance and self.shares:
             raise UsageError("--balance and --shares both set the group shares; keep one")
         if self.small_groups not in SMALL_GROUP_RULES:
@@ -86,6 +87,9 @@ def plan_groups(frame: pd.DataFrame, settings: GroupSettings, neighbors: int) ->
     for name in settings.by:
         if name not in frame.columns:
             columns = ", ".join(map(repr, frame.columns))
+            same_but_case = [c for c in frame.columns if str(c).lower() == name.lower()]
+            if same_but_case:
+                raise UsageError(f"--by {name!r}: no such column; did you mean {same_but_case[0]!r}?")
             raise UsageError(f"--by {name!r}: no such column; the sample's columns are {columns}")
 
     labels, members = _split(frame, settings.by)

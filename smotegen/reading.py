@@ -68,6 +68,8 @@ def format_of(path: Path, formats: dict[str, str], role: str) -> str:
         if name.endswith(extension):
             return formats[extension]
     supported = ", ".join(formats)
+    if role == "output":
+        supported += ", or a path ending with / for a folder of Parquet part files"
     raise UsageError(f"{role} file {str(path)!r} has an unsupported extension; use one of: {supported}")
 
 

@@ -141,14 +141,19 @@ def render_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _share(value: float) -> str:
+    """Format a share with two decimals below 1%, so 0.16% and 0.15% do not both print as 0.2%."""
+    return f"{value:.2%}" if 0 < value < 0.01 else f"{value:.1%}"
+
+
 def _render_privacy(privacy: dict) -> str:
     text = (
-        f"Privacy: {privacy['share_rejected']:.2%} of rows were redrawn "
-        f"({privacy['exact_copies_redrawn']:,} exact copies of sample rows"
+        f"Privacy: {privacy['share_rejected']:.2%} of rows were redrawn before writing "
+        f"({privacy['exact_copies_redrawn']:,} drawn as exact copies of sample rows"
     )
     if "min_distance_quantile" in privacy:
         text += f", {privacy['too_close_redrawn']:,} closer than {privacy['distance_threshold']:.3g}"
-    text += f"); {privacy['rejected_rows_kept']:,} still rejected after redraws"
+    text += f"); {privacy['rejected_rows_kept']:,} written rows are still rejected"
     if "min_distance_quantile" in privacy:
         text += (
             f"\n  median distance to the closest sample row: {privacy['median_distance_to_closest_sample_row']:.3g} "
@@ -166,7 +171,7 @@ def _render_numeric(columns: list[ColumnReport]) -> list[str]:
         for side, describe in (("sample", column.sample), ("synthetic", column.synthetic)):
             name = column.name if side == "sample" else ""
             cells = "".join(f"{_format_value(describe[label], label, data_type):>12}" for label in DESCRIBE_ROWS)
-            lines.append(f"  {name:<{width}}  {side:<9}{cells}{describe['missing share']:>9.1%}")
+            lines.append(f"  {name:<{width}}  {side:<9}{cells}{_share(describe['missing share']):>9}")
     return lines
 
 
@@ -219,7 +224,7 @@ def _render_discrete(columns: list[ColumnReport]) -> list[str]:
         suffix = f", ... {more} more" if more > 0 else ""
         missing = column.sample["missing share"]
         if missing or column.synthetic.get("missing share"):
-            suffix += f"; missing {missing:.1%} -> {column.synthetic['missing share']:.1%}"
+            suffix += f"; missing {_share(missing)} -> {_share(column.synthetic['missing share'])}"
         levels = f"{column.sample['levels']} levels -> {column.synthetic.get('levels', 0)}"
         lines.append(f"  {column.name} ({levels}): " + ", ".join(cells) + suffix)
     return lines

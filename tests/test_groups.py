@@ -95,7 +95,7 @@ def test_single_row_group_needs_a_rule():
         ({"by": ("churn",), "shares": {"True": 0.5, "False": 0.4}}, "add up to 0.9"),
         ({"by": ("churn",), "shares": {"True": 0.5, "Maybe": 0.5}}, "level 'Maybe'"),
         ({"by": ("churn",), "shares": {"True": 1.0}}, "no share for level 'False'"),
-        ({"balance": True}, "need --by"),
+        ({"balance": True}, "--balance needs --by"),
         ({"by": ("churn",), "balance": True, "shares": {"True": 1.0}}, "keep one"),
     ],
 )
@@ -132,7 +132,7 @@ def test_cli_by_reports_groups(labelled, tmp_path):
 @pytest.mark.parametrize(
     "options,message",
     [
-        (("--balance",), "--balance and --shares need --by"),
+        (("--balance",), "--balance needs --by"),
         (("--by", "churn", "--shares", "True=0.2,False=0.7"), "add up to 0.9"),
         (("--by", "churn", "--shares", "yes"), "is not LEVEL=SHARE"),
         (("--by", "nope"), "--by 'nope': no such column"),

@@ -108,7 +108,10 @@ def _render_tables(report: ComparisonReport) -> list[str]:
 def _table_line(role: str, table: TableInfo, sampled: bool) -> str:
     line = f"{role + ':':<11}{table.label} ({table.rows:,} rows)"
     if sampled:
-        line += f"; KS, quantiles, correlations, classifiers and distances use {table.sampled_rows:,} sampled rows"
+        line += (
+            f"; KS, quantiles and correlations use {table.sampled_rows:,} sampled rows, "
+            "classifiers and distances fewer, as stated with each"
+        )
     return line
 
 
