@@ -530,3 +530,13 @@ def test_key_option_leaves_column_out(churn_files):
     report = json.loads(result.output)
     assert report["skipped"]["plan"].startswith("key column")
     assert "plan" not in [column["name"] for column in report["discrete"]]
+
+
+def test_mismatched_csv_column_is_named(tmp_path):
+    real = tmp_path / "real.csv"
+    synthetic = tmp_path / "synthetic.csv"
+    pd.DataFrame({"x": [1.5, 2.5, 3.5, 4.5], "flag": [True, False, True, False]}).to_csv(real, index=False)
+    pd.DataFrame({"x": [1.5, 2.5, 3.5, 4.5], "flag": ["Yes", "No", "Yes", "No"]}).to_csv(synthetic, index=False)
+    result = run_cli("compare", real, synthetic)
+    assert result.exit_code == 1
+    assert "column 'flag' does not fit the real table's type" in result.output

@@ -10,6 +10,7 @@ classifiers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,10 +225,26 @@ def scan_synthetic(
             if progress:
                 progress(table.num_rows)
     except (pa.ArrowInvalid, OSError) as error:
-        raise SmotegenError(f"cannot read synthetic file {str(settings.synthetic)!r}: {_first_line(error)}") from error
+        reason = _conversion_error(error, settings)
+        raise SmotegenError(f"cannot read synthetic file {str(settings.synthetic)!r}: {reason}") from error
     if not stats.rows:
         raise SmotegenError(f"synthetic file {str(settings.synthetic)!r} has no rows; there is nothing to compare")
     return stats, copies
+
+
+def _conversion_error(error: Exception, settings: CompareSettings) -> str:
+    """Name the column of a CSV conversion error, which pyarrow gives only by position."""
+    message = _first_line(error)
+    match = re.search(r"CSV column #(\d+)", message)
+    if not match:
+        return message
+    names = synthetic_columns(settings.synthetic, settings)
+    position = int(match.group(1))
+    name = names[position] if position < len(names) else f"#{position}"
+    return (
+        f"column {name!r} does not fit the real table's type for it ({message.split(': ', 1)[-1]}); "
+        "check that both files are the same table"
+    )
 
 
 def _batches(settings: CompareSettings, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
