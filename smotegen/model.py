@@ -10,11 +10,11 @@ and one of its ``k`` nearest neighbours ``j`` (SMOTE, Chawla et al., 2002):
 spread and trims tails: a convex combination of two rows varies less than a
 row, and rows near the centre are the neighbours of many rows. The default
 ``--method spread`` draws ``u`` from [0, 0.5], so each synthetic row stays
-nearer its base row, then maps each interpolated column to
-``sample mean + scale * (x - generated mean)``, with the generated mean and
-variance computed exactly from the neighbour lists at fit time, so every
-column keeps the sample's mean and variance (a variance-corrected smoothed
-bootstrap, in the spirit of Silverman 1986, section 6.4). Columns in an exact
+nearer its base row. It then maps each interpolated column to
+``sample mean + scale * (x - generated mean)``. The generated mean and
+variance are computed exactly from the neighbour lists at fit time, so every
+column keeps the sample's mean and variance: a variance-corrected smoothed
+bootstrap, in the spirit of Silverman (1986), section 6.4. Columns in an exact
 linear relation (charge = rate x minutes) get the same shift and scale, so
 the relation still holds.
 

@@ -33,7 +33,7 @@ class ColumnReport:
 
 @dataclass
 class Report:
-    """What an expand run did and how the synthetic table compares with the sample."""
+    """The record of an expand run: its settings, each column's kind and statistics, groups and privacy figures."""
 
     input: str
     output: str
