@@ -13,8 +13,8 @@ row, and rows near the centre are the neighbours of many rows. The default
 nearer its base row. It then maps each interpolated column to
 ``sample mean + scale * (x - generated mean)``. The generated mean and
 variance are computed exactly from the neighbour lists at fit time, so every
-column keeps the sample's mean and variance: a variance-corrected smoothed
-bootstrap, in the spirit of Silverman (1986), section 6.4. Columns in an exact
+column keeps the sample's mean and variance, as a smoothed bootstrap with
+variance correction does. Columns in an exact
 linear relation (charge = rate x minutes) get the same shift and scale, so
 the relation still holds.
 
