@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from smotegen.errors import SmotegenError, UsageError
-from smotegen.keys import _feistel
+from smotegen.hashing import cycle_walk
 
 SMALL_GROUP_RULES = ("error", "copy", "drop")
 MISSING_LABEL = "<missing>"
@@ -183,11 +183,5 @@ def parse_shares(text: str) -> dict[str, float]:
 
 def _permute(rows: np.ndarray, total: int, seed: int) -> np.ndarray:
     """Map row numbers through a seeded permutation of [0, total) (Feistel with cycle walking)."""
-    half_bits = max(1, (int(total - 1).bit_length() + 1) // 2)
     keys = np.random.default_rng([seed, 0x6A09E667]).integers(0, 2**63, size=4, dtype=np.uint64)
-    values = _feistel(rows, keys, half_bits)
-    outside = values >= np.uint64(total)
-    while outside.any():
-        values[outside] = _feistel(values[outside], keys, half_bits)
-        outside[outside] = values[outside] >= np.uint64(total)
-    return values
+    return cycle_walk(rows, keys, total, lambda values: values >= np.uint64(total))

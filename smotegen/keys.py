@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from smotegen.errors import SmotegenError
+from smotegen.hashing import cycle_walk, mix64
 
 _CLASSES = (string.digits, string.ascii_uppercase, string.ascii_lowercase)
 
@@ -30,7 +31,6 @@ _CLASSES = (string.digits, string.ascii_uppercase, string.ascii_lowercase)
 # their index fits a uint64 with room for the Feistel domain. Positions before
 # them (in long keys such as UUIDs) are filled from a hash of the row number.
 _MAX_UNIQUE_SPACE = 2**60
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @dataclass
@@ -142,7 +142,7 @@ class KeyPattern:
                 remaining //= base
             else:
                 salt = np.uint64((seed * 1_000_003 + i) % 2**64)
-                digits = _mix(rows ^ salt) % base
+                digits = mix64(rows ^ salt) % base
             chars[:, i] = np.array(list(alphabet), dtype="U1")[digits.astype(np.intp)]
         return chars.view(f"U{len(self.alphabets)}").ravel()
 
@@ -179,16 +179,9 @@ def _unique_positions(rows: np.ndarray, capacity: int, taken: np.ndarray, seed: 
             break
         positions = shifted
 
-    # Scramble within the free set: cycle walking keeps a permutation of the
-    # whole power-of-two domain a permutation of the free set.
-    half_bits = max(1, (int(capacity - 1).bit_length() + 1) // 2)
+    # Scramble within the free set.
     keys = np.random.default_rng(seed).integers(0, 2**63, size=4, dtype=np.uint64)
-    scrambled = _feistel(positions, keys, half_bits)
-    pending = _outside_free_set(scrambled, capacity, taken)
-    while pending.any():
-        scrambled[pending] = _feistel(scrambled[pending], keys, half_bits)
-        pending[pending] = _outside_free_set(scrambled[pending], capacity, taken)
-    return scrambled
+    return cycle_walk(positions, keys, capacity, lambda values: _outside_free_set(values, capacity, taken))
 
 
 def _outside_free_set(values: np.ndarray, capacity: int, taken: np.ndarray) -> np.ndarray:
@@ -197,22 +190,3 @@ def _outside_free_set(values: np.ndarray, capacity: int, taken: np.ndarray) -> n
         slots = np.searchsorted(taken, values).clip(0, len(taken) - 1)
         outside |= taken[slots] == values
     return outside
-
-
-def _feistel(values: np.ndarray, keys: np.ndarray, half_bits: int) -> np.ndarray:
-    """Apply a balanced Feistel permutation of [0, 2**(2 * half_bits))."""
-    mask = np.uint64((1 << half_bits) - 1)
-    shift = np.uint64(half_bits)
-    left = values >> shift
-    right = values & mask
-    for key in keys:
-        left, right = right, left ^ (_mix(right ^ key) & mask)
-    return (left << shift) | right
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """Return the splitmix64 finaliser of ``x``: a fast hash with full avalanche."""
-    with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return (x ^ (x >> np.uint64(31))) & _MASK64

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smotegen.errors import UsageError
-from smotegen.keys import _mix
+from smotegen.hashing import mix64
 
 _NAN_BITS = np.float64("nan").view(np.uint64)
 
@@ -35,10 +35,10 @@ def row_hashes(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
             data = values[:, column] + 0.0  # turns -0.0 into 0.0
             bits = data.view(np.uint64).copy()
             bits[np.isnan(data)] = _NAN_BITS
-            total += _mix(bits) * weights[column]
+            total += mix64(bits) * weights[column]
         for column in range(codes.shape[1]):
-            total += _mix(codes[:, column].astype(np.int64).view(np.uint64)) * weights[values.shape[1] + column]
-    return _mix(total)
+            total += mix64(codes[:, column].astype(np.int64).view(np.uint64)) * weights[values.shape[1] + column]
+    return mix64(total)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smotegen.keys import _mix
+from smotegen.hashing import mix64
 
 RESERVOIR_ROWS = 100_000
 
@@ -162,7 +162,7 @@ class TableStats:
 
     def _sample_rows(self, table: pa.Table, first_row: int) -> None:
         rows = np.arange(first_row, first_row + table.num_rows, dtype=np.uint64)
-        priorities = _mix(rows ^ np.uint64(0x5DEECE66D))
+        priorities = mix64(rows ^ np.uint64(0x5DEECE66D))
         bound = None if self.priority_limit is None else np.uint64(self.priority_limit)
         if self._bound is not None:
             bound = self._bound if bound is None else min(bound, self._bound)
