@@ -32,7 +32,7 @@ from smotegen.stats import RESERVOIR_ROWS
               help="Also compare each group of equal values of this column, as expand --by makes them; "
                    f"repeatable, at most {MAX_GROUPS} groups.")
 @click.option("--fail-if", "fail_if", multiple=True, metavar="METRIC>VALUE",
-              help="Exit 1 when the condition holds, for example ks_max>0.03 or utility_ratio<0.98 "
+              help="Exit 1 when the condition is true, for example ks_max>0.03 or utility_ratio<0.98 "
                    "(also >=, <=); repeatable. With --by, group:ks_max>0.03 fails when it is true in any group. "
                    "The summary lists the metric names.")
 @click.option("--key", "keys", multiple=True, metavar="COLUMN",

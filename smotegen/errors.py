@@ -1,7 +1,7 @@
 """Exceptions raised by the smotegen core.
 
 Every error a user can cause is a ``SmotegenError`` whose message is one line
-that names the column, value or option at fault and says how to fix it. The
+that names the column, value or option at fault and gives the fix. The
 command-line layer prints that line and exits with ``exit_code``.
 """
 

@@ -6,10 +6,10 @@ never mixes two classes, and the output keeps each group's share exactly (to
 the nearest row), or equal shares (``--balance``), or shares given by the user.
 Without ``--by`` the whole sample is one group.
 
-Output row ``r`` belongs to the group whose range of a pseudo-random
-permutation of ``[0, rows)`` contains ``r``'s image, so groups are interleaved,
-the counts are exact, and any chunk or part of the output can be assigned
-without knowing the others.
+Output rows are assigned through a seeded permutation of ``[0, rows)``: row
+``r`` belongs to the group whose range of positions contains ``r``'s image.
+So groups are interleaved and their counts are exact. Any chunk or part of
+the output can be assigned without knowing the others.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ file's SHA-256, the reading and model options, ``-n``, the part size, the seed
 and the smotegen version). Each further line records a finished part: its
 rows, its size in bytes and its SHA-256. The last file written before the
 rename is the manifest, ``_manifest.json``, with the settings and every part's
-record in part order, so a dataset folder is complete when it holds a manifest.
+record in part order, so a dataset folder is complete when it contains a manifest.
 
 A run that fails or is interrupted keeps its staging folder if a part was
 finished. ``--resume`` skips the parts that the journal lists and whose files

@@ -18,10 +18,10 @@ variance correction does. Columns in an exact
 linear relation (charge = rate x minutes) get the same shift and scale, so
 the relation still holds.
 
-Spikes (a point mass such as the zeros of a zero-inflated count, see
-``columns.find_spikes``) are kept exactly: a base row at a spike keeps its
-value, and no step leads from or to a spike, so the spike's share is the
-sample's and interpolation does not smear it into small non-zero values.
+Spikes are kept exactly. A spike is a point mass such as the zeros of a
+zero-inflated count (see ``columns.find_spikes``). A base row at a spike keeps
+its value, and no step leads from or to a spike. So the spike's share is the
+sample's, and interpolation does not smear it into small non-zero values.
 
 Discrete columns take the neighbour's value with probability ``max(u, 0)``,
 drawn independently per column, else the base row's. Only mutual neighbours

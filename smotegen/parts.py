@@ -73,7 +73,7 @@ def check_output_folder(output: Path, overwrite: bool, inputs: list[Path], part:
     """Validate a folder output before any work starts.
 
     A whole dataset needs a missing or empty folder, or ``overwrite``. A single
-    part may go into a folder that holds other parts, but does not replace its
+    part may go into a folder that contains other parts, but does not replace its
     own file without ``overwrite``.
     """
     if not output.parent.exists():

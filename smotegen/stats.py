@@ -2,8 +2,8 @@
 
 Counts, means, standard deviations, minima and maxima are exact (means and
 variances merged with Chan et al.'s parallel update). Quantiles come from a
-bounded uniform sample of rows: each row gets a priority from a hash of its
-row number, and the rows with the smallest priorities are kept, so the sample
+bounded uniform sample of rows. Each row gets a priority from a hash of its
+row number, and the rows with the smallest priorities are kept. So the sample
 does not depend on how the table was split into chunks.
 """
 

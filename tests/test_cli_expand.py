@@ -149,7 +149,8 @@ def test_seed_is_chosen_and_printed_when_absent(usage_csv, tmp_path):
 def test_missing_input_is_error(tmp_path):
     result = run_cli("expand", tmp_path / "nope.csv", tmp_path / "out.csv", "-n", "10")
     assert result.exit_code == 1
-    assert "input file" in result.output and "not found" in result.output
+    assert "input file" in result.output
+    assert "not found" in result.output
 
 
 def test_empty_input_is_error(tmp_path):
@@ -194,7 +195,8 @@ def test_unknown_extension_lists_supported(usage_csv, tmp_path, name, role):
     result = run_cli("expand", source, output, "-n", "10")
     assert result.exit_code == 2
     assert f"{role} file" in result.output
-    assert ".csv" in result.output and ".parquet" in result.output
+    assert ".csv" in result.output
+    assert ".parquet" in result.output
 
 
 def test_existing_output_kept_without_overwrite(usage_csv, tmp_path):
@@ -286,7 +288,8 @@ def test_progress_bar_only_on_terminal(usage_csv, tmp_path):
     process.wait()
     os.close(leader)
     assert process.returncode == 0
-    assert b"rows" in terminal and b"%" in terminal
+    assert b"rows" in terminal
+    assert b"%" in terminal
 
     quiet = command + ["--overwrite", "--quiet"]
     leader, follower = terminal_pair()

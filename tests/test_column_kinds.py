@@ -90,7 +90,8 @@ def test_nullable_integer_stays_nullable_integer(tmp_path):
     assert run.result.exit_code == 0, run.result.output
     age = run.frame["age"]
     assert age.dtype == "Int64"
-    assert age.min() >= 25 and age.max() <= 45
+    assert age.min() >= 25
+    assert age.max() <= 45
     assert age.isna().mean() == pytest.approx(0.2, abs=0.01)
 
 
@@ -270,7 +271,8 @@ def test_iso_date_text_in_csv_stays_dates(tmp_path):
     assert run.result.exit_code == 0, run.result.output
     text = run.frame["signup"]
     assert text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
-    assert text.min() >= "2023-05-01" and text.max() <= "2023-05-30"
+    assert text.min() >= "2023-05-01"
+    assert text.max() <= "2023-05-30"
 
 
 def test_boolean_text_becomes_boolean(tmp_path):

@@ -26,7 +26,7 @@ SYNTHETIC_COLOUR = "tab:orange"
 
 
 def require_matplotlib() -> None:
-    """Raise a SmotegenError that says how to install matplotlib when it is missing."""
+    """Raise a SmotegenError that explains how to install matplotlib when it is missing."""
     try:
         import matplotlib  # noqa: F401
     except ImportError as error:
