@@ -133,6 +133,7 @@ class SmoteModel:
         self._numeric_specs = [s for s in self.specs if s.interpolated]
         self._discrete_specs = [s for s in self.specs if not s.interpolated and s.kind != Kind.KEY]
         self._key_specs = [s for s in self.specs if s.kind == Kind.KEY]
+        self._key_missing = {s.name: frame[s.name].isna().to_numpy() for s in self._key_specs}
         self._numeric = _numeric_matrix(frame, self._numeric_specs)
         self._spike = _spike_matrix(self._numeric, self._numeric_specs)
         self._codes = _code_matrix(frame, self._discrete_specs)
@@ -299,7 +300,7 @@ class SmoteModel:
 
     def _key_array(self, spec: ColumnSpec, rows: np.ndarray, base: np.ndarray, seed: int) -> pa.Array:
         field_type = self.schema.field(spec.name).type
-        missing = self.sample_frame[spec.name].isna().to_numpy()[base]
+        missing = self._key_missing[spec.name][base]
         values = spec.key_pattern.generate(rows, seed)
         return pa.array(values, mask=missing if missing.any() else None).cast(field_type)
 
